@@ -1,0 +1,133 @@
+"""Arabic normalisation for matching, with an offset map back to the original.
+
+Every finder (dates, figures, entity rules) matches on normalised text, so that
+``٣٩٦٣``, ``۳۹۶۳`` and ``3963`` are one number and ``إقليم``/``اقليم`` one word.
+The user's text is never rewritten: :func:`normalise` returns the folded text
+together with ``index``, where ``index[i]`` is the position in the original of
+normalised character ``i`` (quantulum3 keeps ``shifts`` for the same reason).
+
+camel-tools has the letter mappers, but it is an optional extra (it pulls torch),
+and none of its mappers returns an offset map, so the few tables live here.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+# Characters dropped for matching: Arabic diacritics (harakat, tanwin, shadda,
+# Quranic marks), tatweel, and invisible format characters (bidi controls,
+# zero-width joiners, BOM) that scraped pages are full of.
+_DROP = (
+    [chr(c) for c in range(0x0610, 0x061B)]
+    + [chr(c) for c in range(0x064B, 0x0660)]
+    + ["\u0670", "\u0640"]
+    + [chr(c) for c in range(0x06D6, 0x06EE)]
+    + [chr(c) for c in range(0x200B, 0x2010)]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+    + ["\ufeff", "\u00ad", "\u061c"]
+)
+
+_MARK_SET = frozenset(c for c in _DROP if unicodedata.category(c) == "Mn" or c == "\u0640")
+
+_DIGITS = {chr(0x0660 + i): str(i) for i in range(10)} | {chr(0x06F0 + i): str(i) for i in range(10)}
+_SEPARATORS = {"\u066c": ",", "\u066b": ".", "\u00a0": " ", "\u202f": " ", "\u2009": " "}
+# Letter folding used by the scorer and the press alike: hamza seats and
+# alef variants to bare alef, alef maksura to yeh, teh marbuta to heh.
+_LETTERS = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي", "ک": "ك", "ی": "ي"}
+
+
+def _presentation_forms() -> dict[str, str]:
+    """Arabic presentation forms (ligatures such as ﻻ) expanded by NFKC."""
+    table = {}
+    for cp in list(range(0xFB50, 0xFDFF)) + list(range(0xFE70, 0xFEFF)):
+        ch = chr(cp)
+        nf = unicodedata.normalize("NFKC", ch)
+        if nf != ch and nf.strip():
+            table[ch] = nf
+    return table
+
+
+@lru_cache(maxsize=2)
+def _table(fold: bool) -> dict[str, str]:
+    table = {c: "" for c in _DROP} | _DIGITS | _SEPARATORS | _presentation_forms()
+    if fold:
+        table |= _LETTERS
+        # Presentation forms expand to letters that must be folded as well.
+        table = {k: "".join(_LETTERS.get(ch, ch) for ch in v) for k, v in table.items()}
+    return table
+
+
+@lru_cache(maxsize=2)
+def _translate(fold: bool) -> dict[int, str]:
+    return {ord(k): v for k, v in _table(fold).items()}
+
+
+@lru_cache(maxsize=2)
+def _reshaping(fold: bool) -> "regex.Pattern[str]":
+    """Characters whose replacement is not exactly one character long."""
+    chars = sorted(k for k, v in _table(fold).items() if len(v) != 1)
+    return regex.compile("[" + "".join(regex.escape(c) for c in chars) + "]")
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """Normalised text and, for each of its characters, the original position."""
+
+    text: str
+    index: tuple[int, ...]
+    original: str
+
+    @property
+    def original_length(self) -> int:
+        return len(self.original)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a ``[start, end)`` span of the normalised text back to the original."""
+        if end <= start:
+            pos = self.index[start] if start < len(self.index) else self.original_length
+            return pos, pos
+        stop = self.index[end - 1] + 1
+        # Keep the diacritics and tatweel that close the last word (مستفيداً),
+        # so the original span covers the whole written word.
+        while stop < len(self.original) and self.original[stop] in _MARK_SET:
+            stop += 1
+        return self.index[start], stop
+
+
+def normalise(text: str, fold: bool = True) -> Normalised:
+    """Fold digits, drop diacritics/tatweel/format marks and (with ``fold``) fold letters.
+
+    Runs between characters that change length are translated in one call;
+    only the dropped or expanded characters are walked one by one.
+    """
+    table, trans = _table(fold), _translate(fold)
+    out: list[str] = []
+    index: list[int] = []
+    pos = 0
+    for m in _reshaping(fold).finditer(text):
+        chunk = text[pos:m.start()]
+        out.append(chunk.translate(trans))
+        index.extend(range(pos, m.start()))
+        rep = table[m.group()]
+        out.append(rep)
+        index.extend([m.start()] * len(rep))
+        pos = m.end()
+    out.append(text[pos:].translate(trans))
+    index.extend(range(pos, len(text)))
+    return Normalised("".join(out), tuple(index), text)
+
+
+def norm_key(text: str) -> str:
+    """A matching key: normalised, punctuation to spaces, whitespace collapsed, lower case.
+
+    The same folding as the scorer's ``norm`` so that lexicon and gazetteer
+    look-ups agree with how names are compared.
+    """
+    s = normalise(text).text
+    s = regex.sub(r"[\"'«»“”‘’()\[\]{}.,،؛;:!؟?\-–—_/\\|*]+", " ", s)
+    return " ".join(s.lower().split())
