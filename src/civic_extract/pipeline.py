@@ -1,0 +1,164 @@
+"""The civic_extract pipeline: build it, run it on articles, turn Docs into Records.
+
+The stages are spaCy components registered as factories, added in the order of
+:data:`STAGES`, so ``nlp.pipe_names`` shows the pipeline and ``nlp.config``
+describes it. Splitting a raw page into an article happens before the Doc is
+made (a Doc's text cannot change), in :func:`prepare`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Iterator
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import extensions
+from . import split as split_stage
+from . import tokenise  # noqa: F401  (registers civic_extract.tokenizer.v1)
+from .readers import RawInput
+from .schema import Record, error_record
+
+# (factory name, config) in pipeline order.
+STAGES: list[tuple[str, dict[str, Any]]] = [
+    ("civic_segment", {}),
+]
+
+NLP_CONFIG = {"nlp": {"tokenizer": {"@tokenizers": "civic_extract.tokenizer.v1"}}}
+
+
+def load(
+    enable: Iterable[str] | None = None,
+    disable: Iterable[str] | None = None,
+    config: dict[str, dict[str, Any]] | None = None,
+) -> Language:
+    """A ready pipeline.
+
+    ``enable``: only these stages (by factory name); ``disable``: all but these;
+    ``config``: per-stage config overrides, ``{"civic_segment": {"read_header": False}}``.
+    """
+    wanted = [name for name, _ in STAGES]
+    if enable is not None:
+        enable = list(enable)
+        unknown = set(enable) - set(wanted)
+        if unknown:
+            raise ValueError(f"unknown stages {sorted(unknown)}; the stages are {wanted}")
+        wanted = [n for n in wanted if n in enable]
+    if disable is not None:
+        wanted = [n for n in wanted if n not in set(disable)]
+    extensions.register()
+    nlp = spacy.blank("ar", config=NLP_CONFIG)
+    overrides = config or {}
+    for name, cfg in STAGES:
+        if name in wanted:
+            nlp.add_pipe(name, config={**cfg, **overrides.get(name, {})})
+    return nlp
+
+
+def prepare(raw: RawInput) -> split_stage.SplitArticle:
+    """Split the raw input (plain text or HTML) into the clean article."""
+    if raw.kind == "html":
+        return split_stage.split_html(raw.text, published=raw.published)
+    return split_stage.split_text(raw.text, published=raw.published)
+
+
+def make_doc(nlp: Language, article: split_stage.SplitArticle, raw: RawInput) -> Doc:
+    doc = nlp.make_doc(article.text)
+    doc._.title = article.title
+    doc._.byline = article.byline
+    doc._.published = article.published
+    doc._.article_id = raw.id
+    doc._.source = raw.source_url or raw.source
+    return doc
+
+
+def to_record(doc: Doc) -> Record:
+    """Flatten a processed Doc into the output Record (a doc-consumer, as in medspacy)."""
+    error = doc.user_data.get("civic_error")
+    return Record(
+        id=str(doc._.article_id if doc._.article_id is not None else "0"),
+        source=doc._.source,
+        title=doc._.title,
+        byline=doc._.byline,
+        published=doc._.published,
+        text=doc.text,
+        entities=list(doc._.entities),
+        dates=list(doc._.dates),
+        figures=list(doc._.figures),
+        events=list(doc._.events),
+        error=error,
+    )
+
+
+def _mark_error(proc_name: str, proc: Callable, docs: list[Doc], exc: Exception) -> None:
+    """spaCy error handler: the Doc carries the failure instead of stopping the batch."""
+    for doc in docs:
+        where = doc._.source or doc._.article_id
+        doc.user_data["civic_error"] = f"{where}: stage {proc_name} failed: {type(exc).__name__}: {exc}"
+
+
+_NLP: Language | None = None
+
+
+def default_nlp() -> Language:
+    """The pipeline built once per process for :func:`extract` and :func:`extract_many`."""
+    global _NLP
+    if _NLP is None:
+        _NLP = load()
+    return _NLP
+
+
+def _as_input(item: str | dict | RawInput, n: int) -> RawInput:
+    if isinstance(item, RawInput):
+        return item
+    if isinstance(item, str):
+        return RawInput(id=str(n), source=None, text=item)
+    if isinstance(item, dict):
+        return RawInput(id=str(item.get("id", n)), source=item.get("source"), text=item.get("text") or "",
+                        kind=item.get("kind", "text"), published=item.get("published"),
+                        source_url=item.get("source_url"))
+    raise TypeError(f"input {n}: expected str, dict or RawInput, got {type(item).__name__}")
+
+
+def records(nlp: Language, inputs: Iterable[RawInput], batch_size: int = 32) -> Iterator[Record]:
+    """One Record per input, in input order; failures become error records."""
+    nlp.set_error_handler(_mark_error)
+    pending: list[Record | None] = []
+
+    def docs() -> Iterator[Doc]:
+        for raw in inputs:
+            if raw.error:
+                pending.append(error_record(raw.id, raw.source, raw.error))
+                continue
+            try:
+                article = prepare(raw)
+            except Exception as exc:  # noqa: BLE001 - any failure becomes a record
+                pending.append(error_record(raw.id, raw.source, f"{raw.source}: could not split: {type(exc).__name__}: {exc}"))
+                continue
+            if not article.text.strip():
+                pending.append(error_record(raw.id, raw.source, f"{raw.source}: no article text after removing boilerplate"))
+                continue
+            pending.append(None)
+            yield make_doc(nlp, article, raw)
+
+    for doc in nlp.pipe(docs(), batch_size=batch_size):
+        # Error records queued before this Doc come out first, keeping input order.
+        while pending and pending[0] is not None:
+            yield pending.pop(0)
+        pending.pop(0)
+        yield to_record(doc)
+    while pending:
+        rec = pending.pop(0)
+        if rec is not None:  # pragma: no cover - every None has its Doc
+            yield rec
+
+
+def extract(text: str, published: str | None = None, id: str = "0", source: str | None = None) -> Record:
+    raw = RawInput(id=id, source=source, text=text, published=published)
+    return next(records(default_nlp(), [raw]))
+
+
+def extract_many(items: Iterable[str | dict | RawInput], nlp: Language | None = None, batch_size: int = 32) -> Iterator[Record]:
+    inputs = (_as_input(item, n) for n, item in enumerate(items))
+    return records(nlp or default_nlp(), inputs, batch_size=batch_size)
