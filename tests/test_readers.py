@@ -25,7 +25,7 @@ def test_folder_is_walked_recursively_and_sorted(tmp_path):
     (tmp_path / "one.txt").write_text(ARTICLE, encoding="utf-8")
     (tmp_path / "skip.pdf").write_bytes(b"%PDF")
     items = list(iter_inputs([str(tmp_path)]))
-    assert [i.id for i in items] == ["b/two", "one"]
+    assert [i.id for i in items] == ["one", "b/two"]
     assert all(i.error is None for i in items)
 
 

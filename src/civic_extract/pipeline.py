@@ -122,9 +122,15 @@ def _as_input(item: str | dict | RawInput, n: int) -> RawInput:
 
 
 def records(nlp: Language, inputs: Iterable[RawInput], batch_size: int = 32) -> Iterator[Record]:
-    """One Record per input, in input order; failures become error records."""
+    """One Record per input, in input order; failures become error records.
+
+    spaCy drops a Doc whose component raised (after calling the error handler,
+    which marks it), so the queue below holds every input's Doc or error
+    record in order and a Doc missing from the output stream is reported from
+    its mark instead of being lost.
+    """
     nlp.set_error_handler(_mark_error)
-    pending: list[Record | None] = []
+    pending: list[Record | Doc] = []
 
     def docs() -> Iterator[Doc]:
         for raw in inputs:
@@ -139,19 +145,25 @@ def records(nlp: Language, inputs: Iterable[RawInput], batch_size: int = 32) -> 
             if not article.text.strip():
                 pending.append(error_record(raw.id, raw.source, f"{raw.source}: no article text after removing boilerplate"))
                 continue
-            pending.append(None)
-            yield make_doc(nlp, article, raw)
+            doc = make_doc(nlp, article, raw)
+            pending.append(doc)
+            yield doc
 
-    for doc in nlp.pipe(docs(), batch_size=batch_size):
-        # Error records queued before this Doc come out first, keeping input order.
-        while pending and pending[0] is not None:
-            yield pending.pop(0)
-        pending.pop(0)
-        yield to_record(doc)
-    while pending:
-        rec = pending.pop(0)
-        if rec is not None:  # pragma: no cover - every None has its Doc
-            yield rec
+    for done in nlp.pipe(docs(), batch_size=batch_size):
+        while pending:
+            item = pending.pop(0)
+            if item is done:
+                yield to_record(done)
+                break
+            yield item if isinstance(item, Record) else _dropped(item)
+    for item in pending:
+        yield item if isinstance(item, Record) else _dropped(item)
+
+
+def _dropped(doc: Doc) -> Record:
+    """The error record of a Doc that a failing stage removed from the stream."""
+    message = doc.user_data.get("civic_error") or f"{doc._.source or doc._.article_id}: not processed"
+    return error_record(str(doc._.article_id), doc._.source, message)
 
 
 def extract(text: str, published: str | None = None, id: str = "0", source: str | None = None) -> Record:
