@@ -1,0 +1,494 @@
+"""Events: one record per civic activity, every slot traced to the mention it came from.
+
+The stage reads what the other stages found (entities, dates, figures) and
+assembles them around *triggers*, the words that name an activity (``قافلة
+طبية``, ``حملة للتبرع بالدم``, ``توقيع اتفاقية شراكة``…, a lexicon in
+``data/lexicons/events.json``):
+
+1. triggers are found on the normalised text; a sentence with a negative cue
+   (a general call for donations, a stock shortage) yields none;
+2. trigger mentions are grouped into events: a mention with its own date or
+   place that differs from the current event of its type, in a sentence that
+   narrates an activity, opens a new event, otherwise it belongs to the
+   current one (a seminar held during a caravan is part of the caravan);
+3. each event's *scope* runs from its first trigger sentence to the next
+   event's; its slots are filled from the trigger sentence first, then the
+   scope, and the why of each value says which rule attached it.
+
+Organisers and partners come from the syntax around the names (``نظمت X
+بشراكة مع Y``, ``تحت إشراف``, ``بمبادرة من``), not from order alone; generic
+back-references (``الجمعية``) resolve to the latest named organisation with
+the same head word.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable
+
+import regex
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import extensions
+from .normalise import Normalised, normalise
+from .schema import Beneficiaries, DateValue, Entity, Event, Figure, SlotValue
+
+_LETTER = r"\p{L}"
+# Admin levels, most specific first, for ordering an event's places.
+LEVEL_ORDER = {"douar": 0, "village": 0, "district": 1, "arrondissement": 1, "commune": 2, "city": 2,
+               "province": 3, "prefecture": 3, "governorate": 3, "region": 4, "country": 5}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    type: str
+    start: int
+    end: int
+    text: str
+    rule: str
+    priority: int
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    triggers: tuple[tuple[str, str, int, "regex.Pattern[str]"], ...]
+    negative: tuple[tuple[str, "regex.Pattern[str]"], ...]
+    organizer_before: "regex.Pattern[str]"
+    organizer_after: "regex.Pattern[str]"
+    partner_before: "regex.Pattern[str]"
+    reset: "regex.Pattern[str]"
+    narrative: "regex.Pattern[str]"
+    totals: "regex.Pattern[str]"
+    targets: "regex.Pattern[str]"
+    back_references: "regex.Pattern[str]"
+
+
+def _fold(pattern: str) -> str:
+    return normalise(pattern).text
+
+
+def _word(pattern: str) -> "regex.Pattern[str]":
+    """A pattern matched as whole words, with an optional proclitic in front."""
+    return regex.compile(rf"(?<!{_LETTER})(?:[وفبلك]?ال|[وفبلك]|لل|ولل)?(?:{_fold(pattern)})(?!{_LETTER})")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """Load and compile ``data/lexicons/events.json`` once per process."""
+    raw = json.loads((resources.files("civic_extract") / "data" / "lexicons" / "events.json").read_text("utf-8"))
+    roles = raw["roles"]
+    narrative = roles["organizer_before"] + r"|شهد|شهدت|عرفت|عرف|انطلق|انطلقت|ينطلق|تنطلق|تم|استفاد|اجريت|حلت|وصلت|برمجت|تعتزم|يعتزم"
+    return Lexicon(
+        triggers=tuple((t["type"], t["name"], t["priority"], _word(t["pattern"])) for t in raw["triggers"]),
+        negative=tuple((n["name"], _word(n["pattern"])) for n in raw["negative"]),
+        organizer_before=_word(roles["organizer_before"]),
+        organizer_after=regex.compile(_fold(roles["organizer_after"])),
+        partner_before=_word(roles["partner_before"]),
+        reset=_word(roles["reset"]),
+        narrative=_word(narrative),
+        totals=_word(raw["totals"]),
+        targets=_word(raw["targets"]),
+        back_references=regex.compile(
+            rf"(?<!{_LETTER})[وفبل]?(?:{'|'.join(_fold(b) for b in raw['back_references'])})(?!{_LETTER})"),
+    )
+
+
+_PLURAL = regex.compile(r"(?<!\p{L})[وفبل]?(ال)?(قوافل|حملات|قافلات|ايام|مبادرات|محطات|عمليات)(?!\p{L})")
+_CLAUSE = regex.compile(r"[،,؛]\s*|(?<!\p{L})(و?فيما|و?بينما|ثم|اما|وفي)(?!\p{L})")
+_SENTENCE_END = regex.compile(r"[.؟?!؛]+(?=\s|$)|\n+")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences: ends at . ؟ ! ؛ followed by a space, and at every line break."""
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        if text[start:m.end()].strip():
+            spans.append((start, m.end()))
+        start = m.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def find_triggers(norm: Normalised, lex: Lexicon | None = None) -> list[Trigger]:
+    """Trigger mentions, longest first where they overlap, offsets in the original text."""
+    lex = lex or lexicon()
+    found: list[Trigger] = []
+    for type_, name, priority, pattern in lex.triggers:
+        for m in pattern.finditer(norm.text):
+            s, e = norm.span(m.start(), m.end())
+            found.append(Trigger(type_, s, e, norm.original[s:e], name, priority))
+    found.sort(key=lambda t: (-(t.end - t.start), -t.priority, t.start))
+    kept: list[Trigger] = []
+    for t in found:
+        if all(t.end <= k.start or t.start >= k.end for k in kept):
+            kept.append(t)
+    return sorted(kept, key=lambda t: t.start)
+
+
+@dataclass
+class _Mention:
+    start: int
+    end: int
+    entity: Entity
+
+
+@dataclass
+class _Draft:
+    type: str
+    triggers: list[Trigger]
+    sentences: list[int]
+    date: DateValue | None = None
+    places: list[_Mention] = field(default_factory=list)
+    scope: tuple[int, int] = (0, 0)
+
+
+def _mentions(entities: Iterable[Entity], label: str) -> list[_Mention]:
+    out = [_Mention(s, e, ent) for ent in entities if ent.label == label for s, e in ent.offsets]
+    return sorted(out, key=lambda m: m.start)
+
+
+def _inside(start: int, end: int, span: tuple[int, int]) -> bool:
+    return span[0] <= start and end <= span[1]
+
+
+def _sentence_of(pos: int, sentences: list[tuple[int, int]]) -> int:
+    for i, (s, e) in enumerate(sentences):
+        if s <= pos < e:
+            return i
+    return len(sentences) - 1
+
+
+class EventAssembler:
+    """Assembles event records for one article from the other stages' output."""
+
+    def __init__(self, text: str, entities: list[Entity], dates: list[DateValue], figures: list[Figure],
+                 title: str | None = None, lex: Lexicon | None = None) -> None:
+        self.text = text
+        self.norm = normalise(text)
+        self.lex = lex or lexicon()
+        self.sentences = sentence_spans(text)
+        self.title_end = len(title) if title and text.startswith(title) else 0
+        self.orgs = _mentions(entities, "ORG")
+        self.locs = _mentions(entities, "LOC")
+        self.dates = [d for d in dates if d.role != "published" and d.offsets]
+        self.figures = figures
+        self.org_entities = [e for e in entities if e.label == "ORG"]
+
+    # -- helpers on the normalised text ---------------------------------------------------------
+    def _norm_span(self, start: int, end: int) -> str:
+        """The normalised text of an original span (normalise is per character, so slice and fold)."""
+        return normalise(self.text[start:end]).text
+
+    def _sentence_has(self, pattern: "regex.Pattern[str]", i: int) -> bool:
+        s, e = self.sentences[i]
+        return pattern.search(self._norm_span(s, e)) is not None
+
+    # -- 1. triggers ------------------------------------------------------------------------------
+    def triggers(self) -> list[Trigger]:
+        found = [t for t in find_triggers(self.norm, self.lex)
+                 if not any(p.search(self._norm_span(*self.sentences[_sentence_of(t.start, self.sentences)]))
+                            for _, p in self.lex.negative)]
+        body = [t for t in found if t.start >= self.title_end]
+        return body or found
+
+    # -- 2. grouping ------------------------------------------------------------------------------
+    def _date_in(self, span: tuple[int, int]) -> DateValue | None:
+        for d in self.dates:
+            if _inside(d.offsets[0][0], d.offsets[0][1], span):
+                return d
+        return None
+
+    def _locs_in(self, span: tuple[int, int]) -> list[_Mention]:
+        return [m for m in self.locs if _inside(m.start, m.end, span)]
+
+    def _opens(self, t: Trigger, si: int, date: DateValue | None, drafts: list[_Draft]) -> bool:
+        """Whether a trigger mention opens an event rather than naming the current one again.
+
+        Plural mentions (``القوافل``, ``حملات``) summarise; a mention dated only
+        by a year is background; another kind of activity named inside the
+        current event (a seminar during a caravan) is part of it unless its
+        own verb introduces it.
+        """
+        if _PLURAL.search(normalise(t.text).text):
+            return not drafts and not any(_PLURAL.search(normalise(x.text).text) is None for x in self._all)
+        if date is not None and date.precision == "year" and drafts:
+            return False
+        if not drafts:
+            return True
+        s = self.sentences[si][0]
+        before = self._norm_span(s, t.start)[-40:]
+        verb_led = self.lex.organizer_before.search(before) is not None or t.rule == "agreement_signing"
+        other_dates = date is not None and all(d.date is None or d.date.start != date.start for d in drafts)
+        return verb_led or other_dates
+
+    def group(self, triggers: list[Trigger]) -> list[_Draft]:
+        self._all = triggers
+        drafts: list[_Draft] = []
+        for t in triggers:
+            si = _sentence_of(t.start, self.sentences)
+            span = self.sentences[si]
+            date, places = self._date_in(span), self._locs_in(span)
+            same = [d for d in drafts if d.type == t.type]
+            current = same[-1] if same else None
+            if current is None:
+                if self._opens(t, si, date, drafts):
+                    drafts.append(_Draft(t.type, [t], [si], date, places))
+                else:
+                    drafts[-1].triggers.append(t) if drafts else None
+                continue
+            new_date = date is not None and current.date is not None and date.start != current.date.start
+            names = {m.entity.name for m in current.places}
+            new_place = bool(places) and bool(names) and not names & {m.entity.name for m in places}
+            narrates = self._sentence_has(self.lex.narrative, si)
+            if (narrates and si not in current.sentences and (new_date or (new_place and date is None))
+                    and self._opens(t, si, date, drafts)):
+                drafts.append(_Draft(t.type, [t], [si], date, places))
+                continue
+            current.triggers.append(t)
+            if si not in current.sentences:
+                current.sentences.append(si)
+            current.date = current.date or date
+            current.places = current.places or places
+        return drafts
+
+    def split_stations(self, d: _Draft) -> list[_Draft]:
+        """One activity held on several dates at several stations is several events.
+
+        Each day-precision date of the scope starts a segment (from the clause
+        that holds it to the next dated clause); when two or more distinct
+        dates each come with a place, each segment becomes its own event.
+        """
+        s0 = self.sentences[d.sentences[0]][0]
+        dated = [x for x in self.dates if x.precision == "day" and _inside(x.offsets[0][0], x.offsets[0][1], (s0, d.scope[1]))]
+        if len({x.start for x in dated}) < 2:
+            return [d]
+        starts = [self._clause_start(x.offsets[0][0]) for x in dated]
+        segments = []
+        for i, x in enumerate(dated):
+            seg = (starts[i], starts[i + 1] if i + 1 < len(dated) else d.scope[1])
+            segments.append((x, seg, self._locs_in(seg)))
+        by_date: dict[str, tuple[DateValue, tuple[int, int], list[_Mention]]] = {}
+        for x, seg, locs in segments:
+            if x.start in by_date:
+                y, (a, _), l0 = by_date[x.start]
+                by_date[x.start] = (y, (a, seg[1]), l0 + locs)
+            else:
+                by_date[x.start] = (x, seg, locs)
+        if sum(1 for _, _, locs in by_date.values() if locs) < 2:
+            return [d]
+        out = []
+        for i, (x, seg, locs) in enumerate(by_date.values()):
+            scope = (d.scope[0], seg[1]) if i == 0 else seg
+            trig = d.triggers if i == 0 else [d.triggers[0]]
+            out.append(_Draft(d.type, trig, d.sentences if i == 0 else [_sentence_of(seg[0], self.sentences)],
+                              x, _unique(locs) or (d.places if i == 0 else []), scope))
+        return out
+
+    def _clause_start(self, pos: int) -> int:
+        """Start of the clause holding ``pos``: after the last comma, فيما/بينما/ثم/أما, or the sentence start."""
+        s = self.sentences[_sentence_of(pos, self.sentences)][0]
+        cut = s
+        for m in _CLAUSE.finditer(self.text, s, pos):
+            cut = m.start()
+        return cut
+
+    # -- 3. slots ---------------------------------------------------------------------------------
+    def _scopes(self, drafts: list[_Draft]) -> None:
+        starts = [self.sentences[d.sentences[0]][0] for d in drafts]
+        for i, d in enumerate(drafts):
+            start = self.title_end if i == 0 else starts[i]
+            end = starts[i + 1] if i + 1 < len(drafts) else len(self.text)
+            d.scope = (min(start, starts[i]), end)
+
+    def _roles(self, span: tuple[int, int]) -> tuple[list[_Mention], list[_Mention], list[_Mention]]:
+        """Organisers, partners and unmarked candidates among the ORG mentions of a span."""
+        s, e = span
+        items: list[tuple[int, int, str, _Mention | None]] = []
+        base = self._norm_span(s, e)
+        local = normalise(self.text[s:e])
+        for kind, pattern in (("org", self.lex.organizer_before), ("partner", self.lex.partner_before),
+                              ("reset", self.lex.reset)):
+            for m in pattern.finditer(base):
+                a, b = local.span(m.start(), m.end())
+                items.append((s + a, s + b, kind, None))
+        for t in find_triggers(local, self.lex):
+            items.append((s + t.start, s + t.end, "trigger", None))
+        mentions = [m for m in self.orgs if _inside(m.start, m.end, span)] + self._back_references(span)
+        for m in mentions:
+            items.append((m.start, m.end, "mention", m))
+        items.sort(key=lambda x: (x[0], x[2] != "mention"))
+        organizers, partners, candidates = [], [], []
+        state, last_end = None, -1
+        for a, b, kind, mention in items:
+            if kind != "mention":
+                if a >= last_end:  # a cue inside a name is part of the name
+                    state = {"org": "org", "partner": "partner", "reset": None, "trigger": "after"}[kind]
+                continue
+            last_end = max(last_end, b)
+            after = self.norm.text[self._norm_pos(b):self._norm_pos(b) + 25]
+            if state == "org" or self.lex.organizer_after.search(after):
+                organizers.append(mention)
+            elif state == "partner":
+                partners.append(mention)
+            elif state is None:
+                candidates.append(mention)
+        return organizers, partners, candidates
+
+    def _norm_pos(self, orig: int) -> int:
+        """First normalised position at or after an original offset."""
+        idx = self.norm.index
+        lo, hi = 0, len(idx)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if idx[mid] < orig:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def _back_references(self, span: tuple[int, int]) -> list[_Mention]:
+        """``الجمعية``-style references resolved to the latest named ORG with that head word."""
+        s, e = span
+        local = normalise(self.text[s:e])
+        out = []
+        for m in self.lex.back_references.finditer(local.text):
+            a, b = local.span(m.start(), m.end())
+            a, b = s + a, s + b
+            if any(o.start <= a < o.end for o in self.orgs):
+                continue  # part of a named organisation
+            head = _head(m.group())
+            prior = [o for o in self.orgs if o.start < a and _head(normalise(o.entity.name).text.split()[0]).startswith(head[:4])]
+            if prior:
+                out.append(_Mention(a, b, prior[-1].entity))
+        return out
+
+    def _slot(self, m: _Mention, why: str) -> SlotValue:
+        return SlotValue(m.entity.name, [[m.start, m.end]], why)
+
+    def _fill(self, d: _Draft, main: Event | None) -> Event:
+        trig_spans = [self.sentences[i] for i in d.sentences]
+        organizers: list[SlotValue] = []
+        partners: list[SlotValue] = []
+        seen: set[str] = set()
+        cands: list[_Mention] = []
+        for span, where in [(sp, "trigger sentence") for sp in trig_spans] + [(d.scope, "event paragraph")]:
+            orgs, parts, cs = self._roles(span)
+            for m in orgs:
+                if m.entity.name not in seen:
+                    seen.add(m.entity.name)
+                    organizers.append(self._slot(m, f"organiser cue in {where}"))
+            for m in parts:
+                if m.entity.name not in seen:
+                    seen.add(m.entity.name)
+                    partners.append(self._slot(m, f"partner cue in {where}"))
+            cands += cs
+        if not organizers:
+            first = next((c for c in cands if c.entity.name not in seen), None)
+            if first is not None:
+                organizers.append(self._slot(first, "first organisation named before the activity"))
+            elif main is not None and main.organizers:
+                organizers = [SlotValue(o.name, o.offsets, "organiser of the article's first event") for o in main.organizers]
+        places = d.places or self._locs_in(d.scope)[:3]
+        if not places and main is None and self.title_end:
+            places = self._locs_in((0, self.title_end))
+        places = _order_places(_unique(places))
+        date = d.date or self._date_in(d.scope)
+        figures = [f for f in self.figures if f.offsets and _inside(f.offsets[0][0], f.offsets[0][1], d.scope)
+                   and f.offsets[0][0] >= self.title_end]
+        ben = self._beneficiaries(figures)
+        t0 = d.triggers[0]
+        return Event(
+            type=d.type,
+            date_start=date.start if date else None,
+            date_end=date.end if date else None,
+            places=[self._slot(m, "place in trigger sentence" if m in d.places else "place in event paragraph") for m in places],
+            organizers=organizers,
+            partners=partners,
+            beneficiaries=ben,
+            figures=figures,
+            trigger=SlotValue(t0.text, [[t.start, t.end] for t in d.triggers], f"trigger lexicon: {t0.rule}"),
+            why=f"{t0.rule} trigger; {len(d.triggers)} mention(s)",
+        )
+
+    def _beneficiaries(self, figures: list[Figure]) -> Beneficiaries | None:
+        """The first people-served count of the scope that is not a total or a target."""
+        for f in figures:
+            if f.category != "beneficiaries":
+                continue
+            s = f.offsets[0][0]
+            sent = self.sentences[_sentence_of(s, self.sentences)]
+            before = self._norm_span(sent[0], s)[-60:]
+            if self.lex.totals.search(before) or self.lex.targets.search(before):
+                continue
+            return Beneficiaries(f.value, [list(f.offsets[0])], "first beneficiaries figure of the event that is not a total or target")
+        return None
+
+    def events(self) -> list[Event]:
+        drafts = self.group(self.triggers())
+        if not drafts:
+            return []
+        self._scopes(drafts)
+        drafts = [x for d in drafts for x in self.split_stations(d)]
+        out: list[Event] = []
+        for d in drafts:
+            out.append(self._fill(d, out[0] if out else None))
+        return out
+
+
+def _head(word: str) -> str:
+    """A head word without its proclitic and article: وللجمعيه → جمعيه."""
+    for prefix in ("وال", "بال", "فال", "لل", "ال"):
+        if word.startswith(prefix) and len(word) > len(prefix) + 2:
+            return word[len(prefix):]
+    if word[:1] in "وفبل" and len(word) > 4 and word[1:3] == "ال":
+        return word[3:]
+    return word
+
+
+def _unique(mentions: list[_Mention]) -> list[_Mention]:
+    seen, out = set(), []
+    for m in mentions:
+        if m.entity.name not in seen:
+            seen.add(m.entity.name)
+            out.append(m)
+    return out
+
+
+def _order_places(mentions: list[_Mention]) -> list[_Mention]:
+    """Most specific first, by the gazetteer's admin level when known; text order otherwise."""
+    def level(m: _Mention) -> int:
+        place = m.entity.place or {}
+        return LEVEL_ORDER.get(str(place.get("level", "")), 2)
+    return sorted(mentions, key=lambda m: (level(m), m.start))
+
+
+def assemble_events(text: str, entities: list[Entity], dates: list[DateValue], figures: list[Figure],
+                    title: str | None = None) -> list[Event]:
+    """Event records of one article from its entities, dates and figures."""
+    return EventAssembler(text, entities, dates, figures, title=title).events()
+
+
+class EventStage:
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+        lexicon()  # compile once, at pipeline build time
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.events = assemble_events(doc.text, doc._.entities, doc._.dates, doc._.figures, title=doc._.title)
+        return doc
+
+
+@Language.factory(
+    "civic_events",
+    assigns=["doc._.events"],
+    requires=["doc._.entities", "doc._.dates", "doc._.figures"],
+)
+def make_events(nlp: Language, name: str) -> EventStage:
+    """Event records assembled from the entities, dates and figures of the Doc."""
+    extensions.register()
+    return EventStage(nlp, name)
