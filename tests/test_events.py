@@ -132,3 +132,13 @@ def test_find_triggers_offsets_point_into_original():
 def test_sentence_spans():
     t = "جملة أولى. جملة ثانية؟\nسطر ثالث"
     assert [t[s:e].strip() for s, e in sentence_spans(t)] == ["جملة أولى.", "جملة ثانية؟", "سطر ثالث"]
+
+
+def test_until_closes_the_period_instead_of_opening_a_station():
+    t = ("انطلقت يوم الاثنين 10 مارس 2025 حملة للتبرع بالدم تنظمها جمعية نبض بمدينة طنجة، "
+         "وتستمر حتى الخميس 13 مارس 2025 بمقر الجمعية بمدينة طنجة.")
+    ents = [ent(t, "ORG", "جمعية نبض"), ent(t, "LOC", "طنجة")]
+    ents[1].offsets = [at(t, "طنجة", 0), at(t, "طنجة", 1)]
+    dates = [date(t, "يوم الاثنين 10 مارس 2025", "2025-03-10"), date(t, "الخميس 13 مارس 2025", "2025-03-13")]
+    [e] = assemble_events(t, ents, dates, [])
+    assert (e.date_start, e.date_end) == ("2025-03-10", "2025-03-13")

@@ -99,6 +99,7 @@ def lexicon() -> Lexicon:
 
 _PLURAL = regex.compile(r"(?<!\p{L})[وفبل]?(ال)?(قوافل|حملات|قافلات|ايام|مبادرات|محطات|عمليات)(?!\p{L})")
 _CLAUSE = regex.compile(r"[،,؛]\s*|(?<!\p{L})(و?فيما|و?بينما|ثم|اما|وفي)(?!\p{L})")
+_UNTIL = regex.compile(r"(?<!\p{L})(حتي|الي غايه|لغايه|ولغايه|الي|وحتي|وتستمر حتي)\s*(\p{L}+\s+)?$")
 _SENTENCE_END = regex.compile(r"[.؟?!؛]+(?=\s|$)|\n+")
 
 
@@ -264,7 +265,10 @@ class EventAssembler:
         dates each come with a place, each segment becomes its own event.
         """
         s0 = self.sentences[d.sentences[0]][0]
-        dated = [x for x in self.dates if x.precision == "day" and _inside(x.offsets[0][0], x.offsets[0][1], (s0, d.scope[1]))]
+        dated = [x for x in self.dates if x.precision == "day" and _inside(x.offsets[0][0], x.offsets[0][1], (s0, d.scope[1]))
+                 and not self._is_end_bound(x)]
+        # A day inside another date's range (اليوم الاثنين within يومي الأحد والاثنين) is the same activity.
+        dated = [x for x in dated if not any(y is not x and y.start != y.end and y.start <= x.start <= y.end for y in dated)]
         if len({x.start for x in dated}) < 2:
             return [d]
         starts = [self._clause_start(x.offsets[0][0]) for x in dated]
@@ -288,6 +292,29 @@ class EventAssembler:
             out.append(_Draft(d.type, trig, d.sentences if i == 0 else [_sentence_of(seg[0], self.sentences)],
                               x, _unique(locs) or (d.places if i == 0 else []), scope))
         return out
+
+    def _is_end_bound(self, d: DateValue) -> bool:
+        """A date introduced by حتى / إلى غاية closes a period rather than dating a new activity."""
+        before = self._norm_span(max(0, d.offsets[0][0] - 25), d.offsets[0][0])
+        return _UNTIL.search(before) is not None
+
+    def _event_date(self, d: _Draft) -> tuple[str | None, str | None]:
+        """Start and end of an event: its date, a range that contains it, and a later 'until' bound."""
+        date = d.date or self._date_in(d.scope)
+        if date is None:
+            return None, None
+        span = self.sentences[d.sentences[0]]
+        for y in self.dates:
+            if y.start != y.end and y.start <= date.start <= y.end and _inside(y.offsets[0][0], y.offsets[0][1], span):
+                date = y
+                break
+        end = date.end
+        for y in self.dates:
+            if (y.offsets[0][0] > date.offsets[0][0] and _inside(y.offsets[0][0], y.offsets[0][1], d.scope)
+                    and self._is_end_bound(y) and y.start >= date.start and len(y.start) == len(date.start)):
+                end = y.end
+                break
+        return date.start, end
 
     def _clause_start(self, pos: int) -> int:
         """Start of the clause holding ``pos``: after the last comma, فيما/بينما/ثم/أما, or the sentence start."""
@@ -397,15 +424,15 @@ class EventAssembler:
         if not places and main is None and self.title_end:
             places = self._locs_in((0, self.title_end))
         places = _order_places(_unique(places))
-        date = d.date or self._date_in(d.scope)
+        date_start, date_end = self._event_date(d)
         figures = [f for f in self.figures if f.offsets and _inside(f.offsets[0][0], f.offsets[0][1], d.scope)
                    and f.offsets[0][0] >= self.title_end]
         ben = self._beneficiaries(figures)
         t0 = d.triggers[0]
         return Event(
             type=d.type,
-            date_start=date.start if date else None,
-            date_end=date.end if date else None,
+            date_start=date_start,
+            date_end=date_end,
             places=[self._slot(m, "place in trigger sentence" if m in d.places else "place in event paragraph") for m in places],
             organizers=organizers,
             partners=partners,
