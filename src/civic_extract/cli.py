@@ -82,7 +82,7 @@ def run_extract(args: argparse.Namespace, stdout: IO[str]) -> int:
     total = failed = events = 0
     fh = stdout if out_path == "-" else open(out_path, "w", encoding="utf-8")
     try:
-        for record in _progress(records(nlp, iter_inputs(args.inputs), batch_size=args.batch_size), args.quiet, "extract"):
+        for record in _progress(records(nlp, iter_inputs(args.inputs, exclude=[out_path]), batch_size=args.batch_size), args.quiet, "extract"):
             fh.write(record_line(record))
             fh.flush()
             total += 1

@@ -170,8 +170,13 @@ def walk(folder: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
-def iter_inputs(specs: Iterable[str]) -> Iterator[RawInput]:
-    """All inputs named on the command line, in order: files, folders, or ``-``."""
+def iter_inputs(specs: Iterable[str], exclude: Iterable[str] = ()) -> Iterator[RawInput]:
+    """All inputs named on the command line, in order: files, folders, or ``-``.
+
+    ``exclude`` names files never to read, such as the output file when it is
+    written inside an input folder (reading it while writing it never ends).
+    """
+    skip = {Path(p).resolve() for p in exclude if p and p != "-"}
     for spec in specs:
         if spec == "-":
             yield from read_stdin()
@@ -179,7 +184,8 @@ def iter_inputs(specs: Iterable[str]) -> Iterator[RawInput]:
         path = Path(spec)
         if path.is_dir():
             for f in walk(path):
-                yield from read_file(f, root=path)
+                if f.resolve() not in skip:
+                    yield from read_file(f, root=path)
         elif path.exists():
             yield from read_file(path)
         else:
