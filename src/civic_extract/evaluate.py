@@ -261,3 +261,76 @@ def format_report(report: dict[str, Any], details: bool = False) -> str:
         out += [f"{gid} {json.dumps(art, ensure_ascii=False)}" for gid, art in report.get("per_article", {}).items()]
     out.append(f"overall_f1 {report['overall_f1']:.4f}")
     return "\n".join(out)
+
+
+_ISO_RE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_PROCLITIC = re.compile(r"(?<!\S)[وفبلك]{1,2}(?=\S)")
+_LIL = re.compile(r"(?<!\S)[وف]?لل(?=\S)")
+
+
+def _occurs(name: str, text_key: str, text_loose: str) -> bool:
+    """A name occurs in the text, also when the text glues a proclitic to it (للهلال = ل + الهلال)."""
+    n = name_key(name)
+    if not n:
+        return False
+    return (f" {n} " in f" {text_key} " or f" {n} " in f" {text_loose} " or n in text_key
+            or _LIL.sub("ال", n) in _LIL.sub("ال", text_key))
+
+
+def check_gold(g: dict[str, Any]) -> list[str]:
+    """Problems of one gold record per GUIDELINES.md: structure, vocabularies, ISO dates,
+    every name, date and figure text present in the text, event slots among the entities."""
+    from .schema import CATEGORIES, EVENT_TYPES, QUALIFIERS
+
+    missing = [k for k in ("id", "text", "entities", "dates", "figures", "events") if k not in g]
+    if missing:
+        return [f"missing key {k!r}" for k in missing]
+    errs: list[str] = []
+    pub = g.get("published")
+    if pub is not None and not re.match(r"^\d{4}-\d{2}-\d{2}$", str(pub)):
+        errs.append(f"published {pub!r} is not YYYY-MM-DD")
+    tk = name_key(g["text"])
+    tl = _PROCLITIC.sub("", tk)
+    ents = g["entities"]
+    names: dict[str, set[str]] = {lab: set() for lab in LABELS}
+    for label in LABELS:
+        for e in ents.get(label, []):
+            if not isinstance(e, dict) or "name" not in e:
+                errs.append(f"{label} entry without name: {e!r}")
+                continue
+            for n in [e["name"], *e.get("alt", [])]:
+                names[label].add(name_key(n))
+                words = label == "PER" and all(_occurs(w, tk, tl) for w in name_key(n).split())
+                if not (_occurs(n, tk, tl) or words):
+                    errs.append(f"{label} {n!r} does not occur in the text")
+    for d in g["dates"]:
+        for k in ("start", "end"):
+            if d.get(k) is not None and not _ISO_RE.match(str(d[k])):
+                errs.append(f"date {k} {d[k]!r} is not ISO")
+        if not d.get("text") or not _occurs(d["text"], tk, tl):
+            errs.append(f"date text {d.get('text')!r} does not occur in the text")
+    for f in g["figures"]:
+        if not isinstance(f.get("value"), (int, float)):
+            errs.append(f"figure value {f.get('value')!r} is not a number")
+        if f.get("category") not in CATEGORIES:
+            errs.append(f"figure category {f.get('category')!r} unknown")
+        if f.get("qualifier", "exact") not in QUALIFIERS:
+            errs.append(f"figure qualifier {f.get('qualifier')!r} unknown")
+        if f.get("category") == "money" and not f.get("currency"):
+            errs.append(f"money figure {f.get('text')!r} without currency")
+        if not f.get("text") or not _occurs(f["text"], tk, tl):
+            errs.append(f"figure text {f.get('text')!r} does not occur in the text")
+    for i, e in enumerate(g["events"]):
+        if e.get("type") not in EVENT_TYPES:
+            errs.append(f"event {i} type {e.get('type')!r} unknown")
+        for k in ("date_start", "date_end"):
+            if e.get(k) is not None and not _ISO_RE.match(str(e[k])):
+                errs.append(f"event {i} {k} {e[k]!r} is not ISO")
+        for slot, label in (("places", "LOC"), ("organizers", "ORG"), ("partners", "ORG")):
+            for n in e.get(slot) or []:
+                if name_key(n) not in names[label]:
+                    errs.append(f"event {i} {slot} {n!r} is not among the {label} entities")
+        b = e.get("beneficiaries")
+        if b is not None and not isinstance(b, (int, float)):
+            errs.append(f"event {i} beneficiaries {b!r} is not a number or null")
+    return errs
