@@ -64,6 +64,9 @@ class Lexicon:
     narrative: "regex.Pattern[str]"
     totals: "regex.Pattern[str]"
     targets: "regex.Pattern[str]"
+    served: "regex.Pattern[str]"
+    subcount: "regex.Pattern[str]"
+    beneficiary_types: frozenset[str]
     back_references: "regex.Pattern[str]"
 
 
@@ -92,6 +95,9 @@ def lexicon() -> Lexicon:
         narrative=_word(narrative),
         totals=_word(raw["totals"]),
         targets=_word(raw["targets"]),
+        served=_word(raw["served_cues"]),
+        subcount=_word(raw["subcount_cues"]),
+        beneficiary_types=frozenset(raw["beneficiary_types"]),
         back_references=regex.compile(
             rf"(?<!{_LETTER})[وفبل]?(?:{'|'.join(_fold(b) for b in raw['back_references'])})(?!{_LETTER})"),
     )
@@ -427,7 +433,7 @@ class EventAssembler:
         date_start, date_end = self._event_date(d)
         figures = [f for f in self.figures if f.offsets and _inside(f.offsets[0][0], f.offsets[0][1], d.scope)
                    and f.offsets[0][0] >= self.title_end]
-        ben = self._beneficiaries(figures)
+        ben = self._beneficiaries(d.type, figures)
         t0 = d.triggers[0]
         return Event(
             type=d.type,
@@ -442,18 +448,34 @@ class EventAssembler:
             why=f"{t0.rule} trigger; {len(d.triggers)} mention(s)",
         )
 
-    def _beneficiaries(self, figures: list[Figure]) -> Beneficiaries | None:
-        """The first people-served count of the scope that is not a total or a target."""
+    def _beneficiaries(self, type_: str, figures: list[Figure]) -> Beneficiaries | None:
+        """The headline count of people served by the event.
+
+        Only activities that serve people have one (a blood drive's donors, a
+        forum's participants and an agreement's targets are not beneficiaries).
+        Among the scope's beneficiaries figures, totals and targets are left
+        out; a count introduced by a serving verb (استفاد، لفائدة، تخدم) beats
+        one that counts a subset (تحويل، منهم); the earliest wins a tie.
+        """
+        if type_ not in self.lex.beneficiary_types:
+            return None
+        best, best_score = None, None
         for f in figures:
             if f.category != "beneficiaries":
                 continue
             s = f.offsets[0][0]
             sent = self.sentences[_sentence_of(s, self.sentences)]
-            before = self._norm_span(sent[0], s)[-60:]
+            before = self._norm_span(max(sent[0], s - 60), s)
             if self.lex.totals.search(before) or self.lex.targets.search(before):
                 continue
-            return Beneficiaries(f.value, [list(f.offsets[0])], "first beneficiaries figure of the event that is not a total or target")
-        return None
+            near = self._norm_span(max(sent[0], s - 35), s)
+            score = 2 * bool(self.lex.served.search(near)) - 3 * bool(self.lex.subcount.search(near))
+            if best_score is None or score > best_score:
+                best, best_score = f, score
+        if best is None or best_score < 0:
+            return None
+        why = "beneficiaries figure after a serving verb" if best_score > 0 else "first beneficiaries figure of the event"
+        return Beneficiaries(best.value, [list(best.offsets[0])], why + " (not a total, target or subset)")
 
     def events(self) -> list[Event]:
         drafts = self.group(self.triggers())
