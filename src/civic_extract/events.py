@@ -299,6 +299,13 @@ class EventAssembler:
                               x, _unique(locs) or (d.places if i == 0 else []), scope))
         return out
 
+    def _background(self, d: _Draft) -> bool:
+        """A draft dated only by a year in a sentence that sums up (منذ 2012، خلال السنوات) is history, not an event."""
+        if d.date is None or d.date.precision != "year":
+            return False
+        s, e = self.sentences[d.sentences[0]]
+        return self.lex.totals.search(self._norm_span(s, e)) is not None
+
     def _is_end_bound(self, d: DateValue) -> bool:
         """A date introduced by حتى / إلى غاية closes a period rather than dating a new activity."""
         before = self._norm_span(max(0, d.offsets[0][0] - 25), d.offsets[0][0])
@@ -483,9 +490,16 @@ class EventAssembler:
             return []
         self._scopes(drafts)
         drafts = [x for d in drafts for x in self.split_stations(d)]
+        drafts = [d for d in drafts if not self._background(d)] or []
         out: list[Event] = []
         for d in drafts:
             out.append(self._fill(d, out[0] if out else None))
+        if len(out) == 1 and out[0].beneficiaries is None and self.title_end:
+            # A one-event article may state its count only in the headline.
+            in_title = [f for f in self.figures if f.offsets and f.offsets[0][1] <= self.title_end]
+            ben = self._beneficiaries(out[0].type, in_title)
+            if ben is not None:
+                out[0].beneficiaries = Beneficiaries(ben.value, ben.offsets, "headline count of the article's only event")
         return out
 
 
