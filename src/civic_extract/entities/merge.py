@@ -210,8 +210,18 @@ def _same_person(a: str, b: str) -> bool:
     return False
 
 
+def _org_words(key: str) -> list[str]:
+    """ORG key words with the article off the head word (الجمعية السورية = جمعية السورية)."""
+    words = key.split()
+    if words and words[0].startswith("ال") and len(words[0]) > 4:
+        words[0] = words[0][2:]
+    return words
+
+
 def _same_org(a: str, b: str) -> bool:
-    ta, tb = a.split(), b.split()
+    ta, tb = _org_words(a), _org_words(b)
+    if ta == tb:
+        return True
     short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
     return len(short) >= 2 and long_[: len(short)] == short
 

@@ -157,99 +157,119 @@ class _Scan:
         return best
 
     # -- ORG -----------------------------------------------------------------
+    def conj_rest(self, w: str) -> str | None:
+        """The word after a conjunction و, if ``w`` is clearly و + word (``والحماية``, ``وجمعية``).
+
+        ``وزارة``, ``واحة`` and ``وجدة`` are words of their own: the rest must be
+        definite, a listed word, a place, or a preposition-led word.
+        """
+        if len(w) < 3 or w[0] != "و" or w in self.rules.known or w in self.gaz.alias_index:
+            return None
+        rest = w[1:]
+        if is_definite(rest) or rest in self.rules.known or rest in self.gaz.alias_index or rest[0] in "بل":
+            return rest
+        return None
+
     def org_chain(self, j: int, head_definite: bool) -> tuple[int, dict[str, Any]]:
-        """Extend an ORG name from token j; returns the end token index (exclusive) and what the chain held."""
-        r, info = self.rules, {"words": 0, "lam": False, "indef": False, "quoted": None, "latin": False, "first": None, "places": []}
-        k, last_def, last_lam = j, head_definite, False
-        while k < self.n and info["words"] < MAX_ORG_WORDS:
+        """Extend an ORG name from token j; returns the end token index (exclusive) and what the chain held.
+
+        ``info["seq"]`` lists the kind of each word taken: def, indef, lam, bi, conj, num.
+        """
+        r = self.rules
+        info: dict[str, Any] = {"seq": [], "lam": [], "quoted": None, "latin": False, "places": []}
+        seq = info["seq"]
+        k, last_def = j, head_definite
+        while k < self.n and len(seq) < MAX_ORG_WORDS:
             t = self.toks[k]
             if t.kind in ("punct", "nl"):
-                if t.text in QUOTES and info["quoted"] is None and (k == j or info["words"] <= 3):
+                if t.text in QUOTES and info["quoted"] is None and len(seq) <= 3:
                     close = self._closing_quote(k)
                     if close is not None:
                         info["quoted"] = (self.toks[k + 1].start, self.toks[close - 1].end)
                         k = close + 1
                         break
-                if t.text == "-" and k > j and k + 1 < self.n and self.toks[k + 1].kind == "ar" and not self.gap(k - 1, k).strip() and not self.gap(k, k + 1).strip():
+                if t.text == "-" and seq and self.word(k + 1) and not self.gap(k - 1, k).strip() and not self.gap(k, k + 1).strip():
                     k += 2
-                    info["words"] += 1
+                    seq.append("indef")
                     continue
                 break
             if t.kind == "num":
-                if info["words"] and len(t.text) <= 3 and not self.gap(k - 1, k).strip("  "):
+                if seq and len(t.text) <= 3:
                     k += 1
-                    info["words"] += 1
+                    seq.append("num")
                 break
             if t.kind == "lat":
-                if info["words"] == 0:
+                if not seq:
                     k = self._latin_run(k)
                     info["latin"] = True
-                    info["words"] += 1
+                    seq.append("latin")
                 break
             w = t.text
-            if w in r.stop or w in r.single_titles or w in r.abbrevs and self._abbrev_dot(k):
+            if w == "و" and seq and is_definite(self.word(k + 1) or "") and self.word(k + 1) not in r.stop:
+                k += 2  # المكتب الوطني للمؤطرين التربويين و الرياضيين
+                seq.append("conj")
+                continue
+            if w in r.stop or w in r.single_titles or (w in r.abbrevs and self._abbrev_dot(k)):
                 break
-            if info["words"] == 0 and w in r.backref:
+            if not seq and w in r.backref:
                 break
-            if w[0] == "و" and len(w) > 2:
-                rest = w[1:]
+            rest = self.conj_rest(w)
+            if rest is not None:
                 if (rest in r.stop or rest in r.single_heads or rest in r.single_titles or rest in r.single_triggers
-                        or self.phrase_at(k, r.org_heads) or self.phrase_at(k, r.titles) or self.phrase_at(k, r.roles)):
+                        or self.phrase_at(k, r.org_heads) or self.phrase_at(k, r.titles) or self.phrase_at(k, r.roles)
+                        or rest in self.gaz.alias_index or rest[0] in "بل" or rest in r.first_names):
                     break
-                if rest[0] in "بل" and len(rest) > 3 and not rest.startswith("ال"):
-                    break
-                if is_definite(rest) or (last_lam and not rest.startswith("ب")):
+                if is_definite(rest) or (info["lam"] and not is_definite(rest)):
                     k += 1
-                    info["words"] += 1
+                    seq.append("conj")
                     last_def = True
                     continue
                 break
-            if w[0] == "ب" and len(w) > 3:
+            if w[0] == "ب" and len(w) > 3 and w not in r.known:
                 stem = w[1:]
-                if stem in r.breakers or stem in r.single_triggers or self.phrase_at(k, r.triggers, ("ب",)):
-                    break
-                if self._salient_place(k, stem):
+                if (not is_definite(stem) or stem in r.stop or stem in r.bi_breakers or stem in r.breakers
+                        or stem[2:] in r.single_heads or stem[2:] in r.single_triggers or stem.endswith(("ها", "هم"))
+                        or self._place_after(k, stem)):
                     break
                 k += 1
-                info["words"] += 1
-                last_def, last_lam = is_definite(stem), False
+                seq.append("bi")
+                last_def = True
                 continue
-            if w[0] == "ل" and len(w) > 3 and w not in r.first_names:
+            if w[0] == "ل" and len(w) > 3 and w not in r.known:
                 stem = "ا" + w[1:] if w.startswith("لل") else w[1:]
-                if w in r.breakers or stem in r.breakers:
+                if w in r.li_breakers or stem in r.li_breakers or stem in r.stop or stem in r.bi_breakers and not w.startswith("لل"):
                     break
-                place = self.place_at(k, stem, fuzzy=True) if stem not in r.single_triggers else None
+                if info["lam"] and not is_definite(stem):
+                    break  # المجلس القومي للمرأة | لتفعيل الحملة
+                place = self.place_at(k, stem) if stem not in r.single_triggers else None
                 if place:
                     info["places"].append((k, place))
+                info["lam"].append(stem)
                 k += 1
-                info["words"] += 1
-                info["lam"] = True
-                last_def, last_lam = is_definite(stem), True
+                seq.append("lam")
+                last_def = is_definite(stem) or bool(place)
                 continue
             if is_definite(w):
-                if w in r.backref and info["words"] == 0:
-                    break
                 k += 1
-                info["words"] += 1
-                last_def, last_lam = True, False
+                seq.append("def")
+                last_def = True
                 continue
-            # An indefinite word continues a construct chain, or starts a proper name.
-            if not last_def or w in r.first_names or w in r.place_particles:
-                if info["first"] is None:
-                    info["first"] = w
+            # An indefinite word continues a construct chain (or starts a proper
+            # name); after a definite word it starts the next phrase, unless it
+            # opens a compound name (مولاي، سيدي).
+            if not last_def or w in r.place_particles:
+                info.setdefault("first", w)
                 k += 1
-                info["words"] += 1
-                info["indef"] = True
-                last_def, last_lam = False, False
+                seq.append("indef")
+                last_def = False
                 continue
             break
         return k, info
 
-    def _salient_place(self, k: int, stem: str) -> bool:
-        if stem.startswith("ال") and stem[2:] in self.rules.single_triggers:
-            return True  # بالإقليم، بالمحافظة
+    def _place_after(self, k: int, stem: str) -> bool:
+        """``بإقليم``, ``بالمحافظة``, ``بمراكش``: a glued ب before a place ends an organisation name."""
         hit = self.place_at(k, stem)
-        return bool(hit) and self.gaz.salience(hit[1]) != "low" or bool(hit and len(hit[1]) >= 5)
+        return bool(hit) and (self.gaz.salience(hit[1]) != "low" or len(hit[1]) >= 5)
 
     def _closing_quote(self, k: int) -> int | None:
         for m in range(k + 1, min(self.n, k + 12)):
@@ -282,49 +302,67 @@ class _Scan:
             ph, used, pre = hit
             start, restore = self.stem_span_start(k, pre, ph.words[0]) if pre else (self.toks[k].start, False)
             end_k, info = self.org_chain(k + used, ph.definite)
-            strength = ph.pattern.get("strength", "strong")
-            last = max(k + used, end_k) - 1
-            end = self.toks[last].end
             head = ph.pattern["id"]
-            if info["quoted"] and end_k > 0 and self.toks[end_k - 1].text in QUOTES:
+            end = self.toks[max(k + used, end_k) - 1].end
+            if info["quoted"] and self.toks[end_k - 1].text in QUOTES:
                 end = self.toks[end_k - 2].end
-            named = self._is_named(ph, info, strength)
-            if named:
+            verdict = self._is_named(ph, info, k + used, end_k)
+            if verdict == "name":
                 aliases = (self.text[info["quoted"][0]:info["quoted"][1]],) if info["quoted"] else ()
-                c = Candidate("ORG", start, end, f"{head}+chain", 0.9, head=head, aliases=aliases, restore_alef=restore)
                 if info["latin"]:
-                    lat_start = self.toks[k + used].start
-                    c.aliases = (self.text[lat_start:end],)
-                self.add(c)
+                    aliases = (self.text[self.toks[k + used].start:end],)
+                self.add(Candidate("ORG", start, end, f"{head}+chain", 0.9, head=head, aliases=aliases, restore_alef=restore))
                 for pk, (m, key, pid) in info["places"]:
                     w = self.toks[pk].text
                     stem = "ا" + w[1:] if w.startswith("لل") else w[1:]
                     s, rest = self.stem_span_start(pk, "ل", stem)
                     self.add(Candidate("LOC", s, self.toks[pk + m - 1].end, "org.genitive_place", 0.85, place=pid, restore_alef=rest))
                 self._genitive_locality(ph, k + used, end_k)
-            elif ph.definite and info["words"] == 0 or (ph.definite and info["words"] == 1 and self._backref_word(k + used)):
+                k = end_k
+                continue
+            if verdict == "none" and ph.pattern.get("strength") == "weak" and self._only_place(k + used, end_k):
+                m, key, pid = self.place_at(k + used, self.toks[k + used].text)
+                self.add(Candidate("LOC", self.toks[k + used].start, self.toks[k + used + m - 1].end, "loc.district", 0.8, place=pid))
+            if verdict == "backref":
                 self.add(Candidate("ORG", start, self.toks[k + used - 1].end, f"{head}:backref", 0.5, generic=True, head=head, restore_alef=restore))
-            k = max(k + used, end_k if named else k + used)
+            k += used
 
-    def _backref_word(self, k: int) -> bool:
-        w = self.word(k)
-        return w is not None and w in self.rules.backref
-
-    def _is_named(self, ph: Phrase, info: dict[str, Any], strength: str) -> bool:
-        if strength == "named":
-            return True
-        if info["quoted"] or info["latin"]:
-            return True
-        if info["words"] == 0:
-            return False
+    def _is_named(self, ph: Phrase, info: dict[str, Any], j: int, end_k: int) -> str:
+        """"name", "backref" (a definite head that points back) or "none" (a common noun phrase)."""
+        r, seq = self.rules, info["seq"]
+        strength = ph.pattern.get("strength", "strong")
+        if strength == "named" or info["quoted"] or info["latin"]:
+            return "name"
+        if not seq:
+            return "backref" if ph.definite else "none"
+        if ph.definite and self.word(j) in r.backref:
+            return "backref"
+        # A ل complement names the organisation unless it is itself a back-reference (المكتب المسير للجمعية).
+        lam = [s for s in info["lam"] if not (s.startswith("ال") and s[2:] in r.single_heads)]
+        words = [self.toks[m].text for m in range(j, end_k) if self.toks[m].kind == "ar"]
+        plain = [w for w in words if not w.startswith("ل")]
+        generic = all(w in r.generic_adj or _nisba(w) or (is_definite(w) and (w[2:] in r.generic_adj or _nisba(w))) for w in plain)
+        if strength == "lam":
+            return "name" if lam else ("backref" if ph.definite else "none")
         if ph.definite:
-            return info["lam"] or info["indef"] or info["words"] >= 2
-        if strength == "weak":
-            return info["lam"] or info["words"] >= 2 or (info["indef"] and info["first"] not in self.rules.generic_adj and not _nisba(info["first"] or ""))
-        first = info["first"]
-        if first is not None and info["words"] == 1 and (first in self.rules.generic_adj or _nisba(first)):
-            return False
-        return True
+            if lam or "indef" in seq or len(seq) >= 3:
+                return "name"
+            return "backref" if generic or len(seq) == 1 else "none"
+        if strength == "weak" and self._only_place(j, end_k):
+            return "none"
+        if seq == ["lam"] and not info["lam"][0].startswith("ال"):
+            return "none"  # مركز للتبرع
+        if generic and not lam:
+            return "none"  # جمعية خيرية، مركز صحي
+        if strength == "weak" and not lam and len(seq) < 2 and "indef" not in seq:
+            return "none"
+        return "name"
+
+    def _only_place(self, j: int, end_k: int) -> bool:
+        """``مركز ميت غمر``: a district, not a centre, when the rest is exactly a place name."""
+        w = self.word(j)
+        hit = self.place_at(j, w) if w else None
+        return bool(hit) and j + hit[0] == end_k
 
     def _genitive_locality(self, ph: Phrase, j: int, end_k: int) -> None:
         """``المجلس الجماعي لتينزولين``: a council's ``ل`` complement names a place even when the gazetteer lacks it."""
@@ -349,37 +387,60 @@ class _Scan:
                     self.add(Candidate("ORG", self.toks[k + 1].start, self.toks[end - 1].end, "org.latin_bullet", 0.7))
 
     # -- PER -----------------------------------------------------------------
-    def name_like(self, w: str | None) -> bool:
+    def is_first_name(self, k: int) -> bool:
+        """A listed first name; ``علي`` only when written with ي (``على`` folds to the same key)."""
+        w = self.word(k)
+        if w is None:
+            return False
+        if w == "علي":
+            last = self.norm.original[self.norm.index[self.toks[k].end - 1]]
+            return last == "ي"
+        return w in self.rules.first_names
+
+    def name_like(self, k: int) -> bool:
         r = self.rules
-        if w is None or len(w) < 2 or w in r.stop or w in r.single_titles or w in r.single_heads or w in r.single_triggers:
+        w = self.word(k)
+        if w is None or len(w) < 2:
             return False
-        if w in r.ordinals or w in r.backref or w in r.breakers:
+        if w == "علي":
+            return self.is_first_name(k)
+        if w in r.stop or w in r.single_titles or w in r.single_heads or w in r.single_triggers:
             return False
-        if w[0] == "و" and w not in r.first_names:
+        if w in r.ordinals or w in r.backref or w in r.breakers or w in r.generic_adj:
+            return False
+        if self.conj_rest(w) is not None and w not in r.first_names:
             return False
         if w[0] in "بلك" and w[1:3] == "ال" and w not in r.first_names:
             return False
-        if w.startswith("لل"):
+        if w.startswith("لل") or w.endswith(("ها", "هم")) and len(w) > 4:
             return False
         return True
 
-    def name_from(self, k: int, min_units: int = 1) -> int | None:
-        """End token (exclusive) of the person name starting at k, or None."""
-        r, units, m = self.rules, 0, k
-        while m < self.n and units < MAX_NAME_UNITS:
+    def name_from(self, k: int, min_units: int = 1, max_units: int = MAX_NAME_UNITS) -> int | None:
+        """End token (exclusive) of the person name starting at k, or None.
+
+        A third word is taken only after a second first name (محمد حسن النباوي),
+        or when it is a family name in ال ending in ي (… الغزالي); a fourth only
+        after a third of that kind: longer runs are the sentence going on.
+        """
+        r, units, m, kinds = self.rules, 0, k, []
+        while m < self.n and units < max_units:
+            if not self.name_like(m) or (m > k and self.gap(m - 1, m).strip()):
+                break
             w = self.word(m)
-            if not self.name_like(w) or (m > k and self.gap(m - 1, m).strip()):
-                break
-            if units and w in r.first_names and m + 1 < self.n and self.word(m + 1) in r.single_titles:
-                break
-            if w in r.name_particles and self.name_like(self.word(m + 1)) and not self.gap(m, m + 1).strip():
+            if units >= 2:
+                prev_first = kinds[-1] == "first"
+                if not (prev_first or (is_definite(w) and w.endswith("ي")) or w in r.name_particles):
+                    break
+            if w in r.name_particles and self.name_like(m + 1) and not self.gap(m, m + 1).strip():
                 m += 2
+                kinds.append("particle")
             else:
+                kinds.append("first" if self.is_first_name(m) else "other")
                 m += 1
             units += 1
         if units < min_units:
             return None
-        # A trailing particle alone (… بن) is not a name end.
         return m
 
     def find_titled_people(self) -> None:
@@ -387,24 +448,24 @@ class _Scan:
         k = 0
         while k < self.n:
             hit = self.phrase_at(k, r.titles, ("", "و", "ل", "ول", "ف"))
-            abbrev = False
+            weak = False
             if hit is None:
-                w = self.word(k)
-                if w in r.abbrevs and self._abbrev_dot(k):
-                    hit, abbrev = (None, 2, ""), True
+                if self.word(k) in r.abbrevs and self._abbrev_dot(k):
+                    used = 2
                 else:
                     k += 1
                     continue
-            _, used, _ = hit
+            else:
+                used, weak = hit[1], bool(hit[0].pattern.get("weak"))
             m = k + used
             # Further titles: السيد الحاج، السيدة الدكتورة، د. (with its dot).
             while True:
                 nxt = self.phrase_at(m, r.titles, ("",))
                 if nxt:
                     m += nxt[1]
+                    weak = weak and bool(nxt[0].pattern.get("weak"))
                     continue
-                w = self.word(m)
-                if w in r.abbrevs and self._abbrev_dot(m):
+                if self.word(m) in r.abbrevs and self._abbrev_dot(m):
                     m += 2
                     continue
                 break
@@ -412,8 +473,9 @@ class _Scan:
                 k = m
                 continue
             end = self.name_from(m, 1)
-            if end is not None and end > m:
-                if self.word(m) in r.first_names or end - m >= 2 or not abbrev:
+            if end is not None and end > m and (not weak or any(self.is_first_name(x) for x in range(m, end))):
+                w = self.word(m)
+                if not (end - m == 1 and (is_definite(w) and _nisba(w))):
                     self.add(Candidate("PER", self.toks[m].start, self.toks[end - 1].end, "per.title", 0.9))
                 k = end
             else:
@@ -449,29 +511,29 @@ class _Scan:
             if w is None:
                 k += 1
                 continue
-            pre, stem = "", w
-            if w not in r.first_names and w[0] == "و" and w[1:] in r.first_names:
-                pre, stem = "و", w[1:]
-            if stem not in r.first_names and not (stem == "عبد" and self.word(k + 1)):
+            conj = w[0] == "و" and not self.is_first_name(k) and w[1:] in r.first_names
+            if not (self.is_first_name(k) or conj or (w == "عبد" and self.word(k + 1))):
                 k += 1
                 continue
             prev = self.word(k - 1)
-            if prev and (prev in r.single_heads or prev in r.single_triggers or prev in r.place_particles or _strip_article_head(prev, r)):
+            stem = w[1:] if conj else w
+            if prev and (prev in r.single_heads or prev in r.single_triggers or prev in r.place_particles
+                         or _strip_article_head(prev, r) or (is_definite(stem) and is_definite(prev))):
                 k += 1
                 continue
-            end = self.name_from(k + 1, 0) if pre else self.name_from(k, 1)
-            if pre and end is not None:
-                end = end if end > k + 1 else None
-            start_k = k
-            if end is not None and end - k < 2 and not pre:
-                # Surname first: ``جرمون محمد رئيس الجماعة``.
-                after = self.word(end)
-                if self.name_like(prev) and prev not in r.first_names and (after in r.single_titles or (end < self.n and self.toks[end].text in ",،")) and not is_definite(prev or ""):
-                    start_k = k - 1
-                else:
-                    end = None
-            if end is not None and end - start_k >= 2 and self.word(start_k + 1) not in r.ordinals:
-                s = self.toks[start_k].start + (1 if pre and start_k == k else 0)
+            if conj:
+                end = self.name_from(k + 1, 1, MAX_NAME_UNITS - 1)
+                start_k, s = k, self.toks[k].start + 1
+            else:
+                end = self.name_from(k, 2)
+                start_k, s = k, self.toks[k].start
+                if end is None:
+                    # Surname first: ``جرمون محمد رئيس الجماعة``.
+                    after = self.word(k + 1)
+                    if (self.name_like(k - 1) and prev not in r.first_names and not is_definite(prev or "")
+                            and (after in r.single_titles or (k + 1 < self.n and self.toks[k + 1].text in ",،"))):
+                        start_k, s, end = k - 1, self.toks[k - 1].start, k + 1
+            if end is not None and end > start_k + (0 if conj else 1) and self.word(start_k + 1) not in r.ordinals:
                 self.add(Candidate("PER", s, self.toks[end - 1].end, "per.first_name", 0.6))
                 k = end
                 continue
@@ -491,9 +553,7 @@ class _Scan:
                 k += 1
             while k < e and (self.toks[k].kind == "punct" or self.word(k) in r.byline_cues):
                 k += 1
-            if k >= e:
-                continue
-            if self.phrase_at(k, r.titles, ("",)):
+            if k >= e or self.phrase_at(k, r.titles, ("",)):
                 continue
             end = self.name_from(k, 2)
             if end is None:
@@ -501,13 +561,8 @@ class _Scan:
             rest = self.toks[end:e]
             if bullet and rest and rest[0].text in "-–—،,:":
                 self.add(Candidate("PER", self.toks[k].start, self.toks[end - 1].end, "per.bullet", 0.7))
-            elif not rest or all(t.kind == "punct" for t in rest):
-                words = [self.word(m) for m in range(k, end)]
-                if any(w in r.first_names for w in words) and end - k <= 4 and not any(w in self.gaz.alias_index for w in words):
-                    self.add(Candidate("PER", self.toks[k].start, self.toks[end - 1].end, "per.byline", 0.65))
-            # Dateline ``وجدة - NAME`` at the head of a line.
-            elif self.toks[end].text in "-–—" and all(self.toks[m].kind == "punct" for m in range(end + 1, e)):
-                pass
+            elif all(t.kind == "punct" for t in rest) and (self.is_first_name(k) or self.is_first_name(end - 1)) and end - k <= 3:
+                self.add(Candidate("PER", self.toks[k].start, self.toks[end - 1].end, "per.byline", 0.65))
 
     # -- LOC -----------------------------------------------------------------
     def find_triggered_places(self) -> None:
@@ -515,90 +570,91 @@ class _Scan:
         k = 0
         while k < self.n:
             hit = self.phrase_at(k, r.triggers)
-            glued = None
             if hit is None:
                 glued = self._glued_trigger(k)
-                if glued is None:
-                    k += 1
-                    continue
-            if glued:
-                start, end, pid, why = glued
-                self.add(Candidate("LOC", start, end, why, 0.85, place=pid))
+                if glued is not None:
+                    start, end, pid, why = glued
+                    self.add(Candidate("LOC", start, end, why, 0.85, place=pid))
                 k += 1
                 continue
             ph, used, pre = hit
             j = k + used
-            # ولاية جهة X: a second trigger.
-            again = self.phrase_at(j, r.triggers, ("",))
+            again = self.phrase_at(j, r.triggers, ("",))  # ولاية جهة X
             if again:
                 j += again[1]
                 ph = again[0]
-            items = self._place_list(j, ph) if ph.pattern.get("plural") else [self._trigger_name(j, ph)]
+            # A definite trigger alone (الإقليم، الجهة) points back; only a known name may follow it.
+            open_name = not (ph.definite and len(ph.words) == 1)
+            items = self._place_list(j) if ph.pattern.get("plural") else [self._trigger_name(j, ph, open_name)]
             items = [it for it in items if it]
-            for (a, b, pid, how) in items:
-                self.add(Candidate("LOC", self.toks[a].start, self.toks[b - 1].end, f"{ph.pattern['id']}:{how}", 0.9 if pid else 0.8, place=pid))
-            if items and ph.pattern.get("acting") and not ph.pattern.get("plural"):
-                a, b, _, _ = items[0]
-                if self._acting(k, pre):
-                    s, restore = self.stem_span_start(k, pre, ph.words[0]) if pre else (self.toks[k].start, False)
-                    self.add(Candidate("ORG", s, self.toks[b - 1].end, "org.acting_" + ph.pattern["level"], 0.8, restore_alef=restore))
+            for (a, b, pid, how, off) in items:
+                self.add(Candidate("LOC", self.toks[a].start + off, self.toks[b - 1].end, f"{ph.pattern['id']}:{how}", 0.9 if pid else 0.8, place=pid))
+            if items and ph.pattern.get("acting") and not ph.pattern.get("plural") and self._acting(k, pre):
+                s, restore = self.stem_span_start(k, pre, ph.words[0]) if pre else (self.toks[k].start, False)
+                self.add(Candidate("ORG", s, self.toks[items[0][1] - 1].end, "org.acting_" + ph.pattern["level"], 0.8, restore_alef=restore))
             k = max(k + 1, items[-1][1] if items else k + 1)
 
-    def _trigger_name(self, j: int, ph: Phrase) -> tuple[int, int, str | None, str] | None:
+    def _trigger_name(self, j: int, ph: Phrase, open_name: bool = True) -> tuple[int, int, str | None, str, int] | None:
         w = self.word(j)
         if w is None or (j > 0 and "\n" in self.gap(j - 1, j)):
             return None
         hit = self.place_at(j, w, fuzzy=True)
         if hit:
-            return (j, j + hit[0], hit[2], "gazetteer")
-        if ph.pattern.get("gazetteer_only") or not self._place_word(w):
+            return (j, j + hit[0], hit[2], "gazetteer", 0)
+        if ph.pattern.get("gazetteer_only") or not open_name or not self._place_word(w):
             return None
         r = self.rules
         end = j + 1
-        if w in r.place_particles and self._place_word(self.word(j + 1)):
+        nxt = self.word(end)
+        joined = nxt is not None and not self.gap(end - 1, end).strip()
+        if w in r.place_particles and self._place_word(nxt):
             end = j + 2
-            if self.word(j + 1) in r.place_particles and self._place_word(self.word(j + 2)):
+            if nxt in r.place_particles and self._place_word(self.word(j + 2)):
                 end = j + 3
-        elif (end < self.n and self.toks[end].text == "-" and self.word(end + 1) and not self.gap(end - 1, end).strip() and not self.gap(end, end + 1).strip()):
+        elif end < self.n and self.toks[end].text == "-" and self.word(end + 1) and not self.gap(end - 1, end).strip() and not self.gap(end, end + 1).strip():
             end += 2
-        elif self._place_word(self.word(end)) and not is_definite(self.word(end)) and not is_definite(w) and not self.gap(end - 1, end).strip():
-            end += 1
-        return (j, end, None, "name")
+        elif (not joined and nxt is not None and self._place_word(nxt) and self.conj_rest(nxt) is None and not is_definite(w)
+              and not self.is_first_name(end) and not (is_definite(nxt) and _nisba(nxt))):
+            end += 1  # أغبالو انكردوس، كهف الغار
+        return (j, end, None, "name", 0)
 
     def _place_word(self, w: str | None) -> bool:
         r = self.rules
         if w is None or len(w) < 2 or w in r.stop or w in r.backref or w in r.generic_adj or w in r.single_titles or w in r.single_heads:
             return False
-        if w[0] in "وبلك" and (w[1:3] == "ال" or w[1:] in r.stop):
+        if w in r.breakers or w in r.single_triggers or w.endswith(("ها", "هم")) and len(w) > 4:
+            return False
+        if w[0] in "بلك" and (w[1:3] == "ال" or w[1:] in r.stop):
+            return False
+        if self.conj_rest(w) is not None:
             return False
         if _nisba(w) and not is_definite(w):
-            return False
-        if is_definite(w) and (_nisba(w) or w[2:] in r.single_triggers):
+            return bool(self.gaz.alias_index.get(w))
+        if is_definite(w) and (_nisba(w) or w[2:] in r.single_triggers or w[2:] in r.single_heads):
             return bool(self.gaz.alias_index.get(w))
         return True
 
-    def _place_list(self, j: int, ph: Phrase) -> list[tuple[int, int, str | None, str]]:
+    def _place_list(self, j: int) -> list[tuple[int, int, str | None, str, int]]:
         """``أقاليم ميدلت، بولمان وورزازات``: items separated by commas and و."""
         items, k = [], j
         while k < self.n and len(items) < 30:
             w = self.word(k)
             if w is None:
                 break
-            stem = w[1:] if w[0] == "و" and len(w) > 2 and not self.gaz.alias_index.get(w) else w
-            off = len(w) - len(stem)
+            off = 0
+            if items and w[0] == "و" and not self.gaz.alias_index.get(w) and len(w) > 2:
+                off = 1
+            stem = w[off:]
             hit = self.place_at(k, stem, fuzzy=True)
             if hit:
-                items.append((k, k + hit[0], hit[2], "list"))
+                items.append((k, k + hit[0], hit[2], "list", off))
                 k += hit[0]
             elif self._place_word(stem) and not is_definite(stem):
-                items.append((k, k + 1, None, "list"))
+                items.append((k, k + 1, None, "list", off))
                 k += 1
             else:
                 break
-            if off:
-                a, b, pid, how = items[-1]
-                items[-1] = (a, b, pid, how + "+conj")
-            if k < self.n and self.toks[k].text in ",،-–":
+            if k < self.n and self.toks[k].text in ",،":
                 k += 1
             elif not (self.word(k) or "").startswith("و"):
                 break
@@ -607,13 +663,12 @@ class _Scan:
     def _glued_trigger(self, k: int) -> tuple[int, int, str, str] | None:
         """``بإقليمأزيلال``: a trigger word and a place name typed without a space."""
         w = self.word(k)
-        if w is None or len(w) < 7:
+        if w is None or len(w) < 7 or w in self.gaz.alias_index:
             return None
         for pre, stem in readings(w):
             for trig in self.rules.single_triggers:
                 if len(trig) >= 3 and stem.startswith(trig) and len(stem) - len(trig) >= 3:
-                    rest = stem[len(trig):]
-                    ids = self.gaz.alias_index.get(rest)
+                    ids = self.gaz.alias_index.get(stem[len(trig):])
                     if ids:
                         s = self.toks[k].start + len(pre) + len(trig)
                         return (s, self.toks[k].end, ids[0], "loc.glued_trigger")
@@ -628,8 +683,7 @@ class _Scan:
             t = self.toks[m]
             if t.kind == "nl" or t.text in ".؛;:":
                 return False
-            w = t.text
-            if any(stem in r.organiser_cues for _, stem in readings(w)) or w in r.organiser_cues:
+            if t.text in r.organiser_cues or any(stem in r.organiser_cues for _, stem in readings(t.text)):
                 return True
         return False
 
@@ -641,8 +695,6 @@ class _Scan:
         while k < self.n:
             w = self.word(k)
             if w is None:
-                if self.toks[k].kind == "lat":
-                    pass
                 k += 1
                 continue
             best = None
@@ -656,10 +708,10 @@ class _Scan:
                 continue
             pre, stem, (m, key, pid) = best
             sal = gaz.salience(key)
-            prev = self.word(k - 1)
-            after_prep = bool(pre.strip("وف")) or (prev in r.place_preps and not pre)
-            ok = sal == "high" or (sal == "medium" and after_prep)
-            if ok:
+            glued_prep = "ب" in pre or "ل" in pre
+            after_prep = glued_prep or (self.word(k - 1) in r.place_preps and not pre)
+            ok = sal == "high" or (sal == "medium" and after_prep) or (key in gaz.ambiguous and "ب" in pre and is_definite(stem) and len(key) >= 5)
+            if ok and not (self.is_first_name(k) and self.name_like(k + 1) and sal != "high"):
                 s, restore = self.stem_span_start(k, pre, stem)
                 e = self.toks[k + m - 1].end
                 if (s, e) not in covered:
@@ -668,33 +720,25 @@ class _Scan:
 
     def find_list_places(self) -> None:
         """A place name after ``و`` or a comma that follows a place is a place too (``بتازة وتايناست``)."""
-        locs = sorted((c for c in self.out if c.label == "LOC" and not c.generic), key=lambda c: c.start)
-        ends = {c.end: c for c in locs}
+        locs = [c for c in self.out if c.label == "LOC" and not c.generic]
+        ends = {c.end for c in locs}
         starts = {c.start for c in locs}
         for k, t in enumerate(self.toks):
-            if k == 0:
+            if k == 0 or t.kind != "ar":
                 continue
-            prev_end = self.toks[k - 1].end
-            sep_k = k - 1
-            if self.toks[k - 1].text in ",،" and k >= 2:
-                prev_end = self.toks[k - 2].end
-            elif t.kind == "ar" and t.text[0] == "و":
-                pass
-            else:
+            comma = self.toks[k - 1].text in ",،" and k >= 2
+            prev_end = self.toks[k - 2].end if comma else self.toks[k - 1].end
+            if prev_end not in ends:
                 continue
-            if prev_end not in ends or t.kind != "ar":
-                continue
-            w = t.text
-            stems = [(pre, stem) for pre, stem in readings(w) if pre in ("", "و", "وب", "ب")]
-            for pre, stem in stems:
-                if self.toks[sep_k].text not in ",،" and "و" not in pre:
+            for pre, stem in readings(t.text):
+                if pre not in ("", "و", "وب", "ب") or (not comma and "و" not in pre):
                     continue
-                hit = self.place_at(k, stem, fuzzy=True)
-                if hit and self.gaz.salience(hit[1]) != "low" or hit and len(hit[1]) >= 4:
+                hit = self.place_at(k, stem)
+                if hit and (self.gaz.salience(hit[1]) != "low" or len(hit[1]) >= 4) and hit[1] not in self.gaz.ambiguous:
                     s, restore = self.stem_span_start(k, pre, stem)
                     if s not in starts:
                         self.add(Candidate("LOC", s, self.toks[k + hit[0] - 1].end, "loc.list", 0.65, place=hit[2], restore_alef=restore))
-                        ends[self.toks[k + hit[0] - 1].end] = self.out[-1]
+                        ends.add(self.toks[k + hit[0] - 1].end)
                     break
 
     def run(self) -> list[Candidate]:

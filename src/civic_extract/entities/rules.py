@@ -73,6 +73,8 @@ class RuleSet:
     # Word lists from lexicon.json (norm keys).
     stop: frozenset[str] = frozenset()
     breakers: frozenset[str] = frozenset()
+    bi_breakers: frozenset[str] = frozenset()
+    li_breakers: frozenset[str] = frozenset()
     backref: frozenset[str] = frozenset()
     generic_adj: frozenset[str] = frozenset()
     ordinals: frozenset[str] = frozenset()
@@ -87,6 +89,7 @@ class RuleSet:
     single_heads: frozenset[str] = frozenset()
     single_triggers: frozenset[str] = frozenset()
     single_titles: frozenset[str] = frozenset()
+    known: frozenset[str] = frozenset()  # every listed word, to tell و+word from a word that starts with و
 
     @classmethod
     def from_patterns(cls, patterns: list[dict[str, Any]] | None = None, lexicon: dict[str, Any] | None = None) -> "RuleSet":
@@ -113,6 +116,8 @@ class RuleSet:
         lex = rs.lexicon
         rs.stop = frozenset(norm_key(w) for w in STOP_WORDS) | _words(lex, "breakers")
         rs.breakers = _words(lex, "breakers")
+        rs.bi_breakers = _words(lex, "bi_breakers")
+        rs.li_breakers = _words(lex, "li_breakers")
         rs.backref = _words(lex, "backref_modifiers")
         rs.generic_adj = _words(lex, "generic_adjectives")
         rs.ordinals = _words(lex, "ordinals")
@@ -127,6 +132,7 @@ class RuleSet:
         rs.single_heads = frozenset(w[0] for w in rs.org_heads if len(w) == 1)
         rs.single_triggers = frozenset(w[0] for w in rs.triggers)
         rs.single_titles = frozenset(w[0] for w in rs.titles) | frozenset(w[0] for w in rs.roles if len(w) == 1)
+        rs.known = rs.stop | rs.single_heads | rs.single_triggers | rs.single_titles | rs.first_names | rs.first_words
         return rs
 
     def to_patterns(self) -> list[dict[str, Any]]:
