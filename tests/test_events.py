@@ -142,3 +142,25 @@ def test_until_closes_the_period_instead_of_opening_a_station():
     dates = [date(t, "يوم الاثنين 10 مارس 2025", "2025-03-10"), date(t, "الخميس 13 مارس 2025", "2025-03-13")]
     [e] = assemble_events(t, ents, dates, [])
     assert (e.date_start, e.date_end) == ("2025-03-10", "2025-03-13")
+
+
+@pytest.mark.parametrize(
+    "text,types",
+    [
+        ("نظمت جمعية النور قافلة طبية بمدينة زاكورة، كما نظمت بالموازاة معها حملة للكشف عن داء السكري.", ["medical_caravan"]),
+        ("شهد إقليم برشيد تنظيم محطة جديدة من القوافل الطبية التي تشرف عليها جمعية الغد.", ["medical_caravan"]),
+        ("نظمت الجمعية في إطار اتفاقية الشراكة مع وزارة الصحة حملة تحسيسية بمدينة تازة.", ["health_campaign"]),
+        ("منذ تأسيسها سنة 2012 نظمت الجمعية قافلة طبية كل سنة في المناطق الجبلية.", []),
+    ],
+)
+def test_grouping_rules(text, types):
+    dates = [date(text, "2012", "2012", precision="year")] if "2012" in text else []
+    assert [e.type for e in assemble_events(text, [], dates, [])] == types
+
+
+def test_document_date_is_not_the_event_date():
+    t = ("تم يوم الجمعة 10 مارس 2023 توقيع اتفاقية إطار بين المؤسسة والمديرية الجهوية، "
+         "تطبيقا للمادة 5 من القانون الصادر بتاريخ 13 أبريل 2022.")
+    dates = [date(t, "يوم الجمعة 10 مارس 2023", "2023-03-10"), date(t, "13 أبريل 2022", "2022-04-13")]
+    [e] = assemble_events(t, [], dates[::-1], [])
+    assert e.date_start == "2023-03-10"

@@ -65,6 +65,8 @@ class Lexicon:
     totals: "regex.Pattern[str]"
     targets: "regex.Pattern[str]"
     served: "regex.Pattern[str]"
+    in_passing: "regex.Pattern[str]"
+    document_date: "regex.Pattern[str]"
     subcount: "regex.Pattern[str]"
     beneficiary_types: frozenset[str]
     back_references: "regex.Pattern[str]"
@@ -96,6 +98,8 @@ def lexicon() -> Lexicon:
         totals=_word(raw["totals"]),
         targets=_word(raw["targets"]),
         served=_word(raw["served_cues"]),
+        in_passing=_word(raw["in_passing"]),
+        document_date=regex.compile(_fold(raw["document_date"])),
         subcount=_word(raw["subcount_cues"]),
         beneficiary_types=frozenset(raw["beneficiary_types"]),
         back_references=regex.compile(
@@ -103,7 +107,8 @@ def lexicon() -> Lexicon:
     )
 
 
-_PLURAL = regex.compile(r"(?<!\p{L})[وفبل]?(ال)?(قوافل|حملات|قافلات|ايام|مبادرات|محطات|عمليات)(?!\p{L})")
+_PLURAL = regex.compile(r"(?<!\p{L})[وفبل]?(ال)?(قوافل|حملات|قافلات|ايام|مبادرات|محطات|عمليات|ورشات|ندوات|لقاءات|ملتقيات|ايام)(?!\p{L})")
+_ONE_OF = regex.compile(r"(محطه|نسخه|دوره|واحده|احدي|حلقه)(\s+\p{L}+)?\s+من\s*$")
 _CLAUSE = regex.compile(r"[،,؛]\s*|(?<!\p{L})(و?فيما|و?بينما|ثم|اما|وفي)(?!\p{L})")
 _UNTIL = regex.compile(r"(?<!\p{L})(حتي|الي غايه|لغايه|ولغايه|الي|وحتي|وتستمر حتي)\s*(\p{L}+\s+)?$")
 _SENTENCE_END = regex.compile(r"[.؟?!؛]+(?=\s|$)|\n+")
@@ -129,7 +134,7 @@ def find_triggers(norm: Normalised, lex: Lexicon | None = None) -> list[Trigger]
         for m in pattern.finditer(norm.text):
             s, e = norm.span(m.start(), m.end())
             found.append(Trigger(type_, s, e, norm.original[s:e], name, priority))
-    found.sort(key=lambda t: (-(t.end - t.start), -t.priority, t.start))
+    found.sort(key=lambda t: (-t.priority, -(t.end - t.start), t.start))
     kept: list[Trigger] = []
     for t in found:
         if all(t.end <= k.start or t.start >= k.end for k in kept):
@@ -152,6 +157,7 @@ class _Draft:
     date: DateValue | None = None
     places: list[_Mention] = field(default_factory=list)
     scope: tuple[int, int] = (0, 0)
+    orgs: frozenset[str] = frozenset()
 
 
 def _mentions(entities: Iterable[Entity], label: str) -> list[_Mention]:
@@ -205,10 +211,15 @@ class EventAssembler:
 
     # -- 2. grouping ------------------------------------------------------------------------------
     def _date_in(self, span: tuple[int, int]) -> DateValue | None:
+        """The first date of a span that is not a document's date (القانون ... الصادر بتاريخ)."""
         for d in self.dates:
-            if _inside(d.offsets[0][0], d.offsets[0][1], span):
+            if _inside(d.offsets[0][0], d.offsets[0][1], span) and not self._document_date(d):
                 return d
         return None
+
+    def _document_date(self, d: DateValue) -> bool:
+        before = self._norm_span(max(0, d.offsets[0][0] - 30), d.offsets[0][0])
+        return self.lex.document_date.search(before) is not None
 
     def _locs_in(self, span: tuple[int, int]) -> list[_Mention]:
         return [m for m in self.locs if _inside(m.start, m.end, span)]
@@ -221,17 +232,25 @@ class EventAssembler:
         current event (a seminar during a caravan) is part of it unless its
         own verb introduces it.
         """
-        if _PLURAL.search(normalise(t.text).text):
-            return not drafts and not any(_PLURAL.search(normalise(x.text).text) is None for x in self._all)
+        if self._plural(t):
+            return not drafts and not any(not self._plural(x) for x in self._all)
         if date is not None and date.precision == "year" and drafts:
+            return False
+        s = self.sentences[si][0]
+        before = self._norm_span(s, t.start)[-40:]
+        if self.lex.in_passing.search(before):
             return False
         if not drafts:
             return True
-        s = self.sentences[si][0]
-        before = self._norm_span(s, t.start)[-40:]
-        verb_led = self.lex.organizer_before.search(before) is not None or t.rule == "agreement_signing"
         other_dates = date is not None and all(d.date is None or d.date.start != date.start for d in drafts)
-        return verb_led or other_dates
+        return t.rule == "agreement_signing" or other_dates
+
+    def _plural(self, t: Trigger) -> bool:
+        """A plural mention summarises (حملات، القوافل) unless it names one of them (محطة من القوافل)."""
+        if not _PLURAL.search(normalise(t.text).text):
+            return False
+        before = self._norm_span(max(0, t.start - 25), t.start)
+        return _ONE_OF.search(before) is None
 
     def group(self, triggers: list[Trigger]) -> list[_Draft]:
         self._all = triggers
@@ -242,9 +261,10 @@ class EventAssembler:
             date, places = self._date_in(span), self._locs_in(span)
             same = [d for d in drafts if d.type == t.type]
             current = same[-1] if same else None
+            orgs = frozenset(m.entity.name for m in self._roles(span)[0])
             if current is None:
                 if self._opens(t, si, date, drafts):
-                    drafts.append(_Draft(t.type, [t], [si], date, places))
+                    drafts.append(_Draft(t.type, [t], [si], date, places, orgs=orgs))
                 else:
                     drafts[-1].triggers.append(t) if drafts else None
                 continue
@@ -252,15 +272,18 @@ class EventAssembler:
             names = {m.entity.name for m in current.places}
             new_place = bool(places) and bool(names) and not names & {m.entity.name for m in places}
             narrates = self._sentence_has(self.lex.narrative, si)
-            if (narrates and si not in current.sentences and (new_date or (new_place and date is None))
+            # Another organiser introduced by its own verb: another drive (وفي طرابلس أطلقت جمعية ...).
+            new_org = bool(orgs) and bool(current.orgs) and not orgs & current.orgs and date is None
+            if (narrates and si not in current.sentences and (new_date or (new_place and date is None) or new_org)
                     and self._opens(t, si, date, drafts)):
-                drafts.append(_Draft(t.type, [t], [si], date, places))
+                drafts.append(_Draft(t.type, [t], [si], date, places, orgs=orgs))
                 continue
             current.triggers.append(t)
             if si not in current.sentences:
                 current.sentences.append(si)
             current.date = current.date or date
             current.places = current.places or places
+            current.orgs = current.orgs or orgs
         return drafts
 
     def split_stations(self, d: _Draft) -> list[_Draft]:
