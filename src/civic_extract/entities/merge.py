@@ -227,20 +227,24 @@ def _same_org(a: str, b: str) -> bool:
 
 
 def group(mentions: list[_Mention], gaz: Gazetteer) -> list[list[_Mention]]:
-    groups: list[list[_Mention]] = []
-    for m in mentions:
-        target = None
-        for g in groups:
-            if g[0].cand.label != m.cand.label:
-                continue
-            if _same_group(m, g, gaz):
-                target = g
-                break
-        if target is None:
-            groups.append([m])
-        else:
-            target.append(m)
-    return groups
+    """Connected groups of mentions that name the same entity (union-find over pairs)."""
+    parent = list(range(len(mentions)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, m in enumerate(mentions):
+        for j in range(i):
+            o = mentions[j]
+            if o.cand.label == m.cand.label and find(i) != find(j) and _same_group(m, [o], gaz):
+                parent[find(i)] = find(j)
+    groups: dict[int, list[_Mention]] = {}
+    for i, m in enumerate(mentions):
+        groups.setdefault(find(i), []).append(m)
+    return list(groups.values())
 
 
 def _same_group(m: _Mention, g: list[_Mention], gaz: Gazetteer) -> bool:

@@ -146,7 +146,7 @@ class _Scan:
             if nxt.kind not in ("ar", "lat"):
                 break
             words.append(nxt.text)
-        if best is None and fuzzy:
+        if best is None and fuzzy and not is_definite(stem) and len(stem) >= 5:
             for m in (2, 1):
                 if k + m > self.n or any(self.toks[k + x].kind != "ar" for x in range(1, m)):
                     continue
@@ -182,7 +182,7 @@ class _Scan:
         while k < self.n and len(seq) < MAX_ORG_WORDS:
             t = self.toks[k]
             if t.kind in ("punct", "nl"):
-                if t.text in QUOTES and info["quoted"] is None and len(seq) <= 3:
+                if t.text in QUOTES and info["quoted"] is None and len(seq) <= 1:
                     close = self._closing_quote(k)
                     if close is not None:
                         info["quoted"] = (self.toks[k + 1].start, self.toks[close - 1].end)
@@ -194,7 +194,7 @@ class _Scan:
                     continue
                 break
             if t.kind == "num":
-                if seq and len(t.text) <= 3:
+                if seq and len(t.text) <= 3 and self.gap(k - 1, k).isspace():
                     k += 1
                     seq.append("num")
                 break
@@ -205,7 +205,7 @@ class _Scan:
                     seq.append("latin")
                 break
             w = t.text
-            if w == "و" and seq and is_definite(self.word(k + 1) or "") and self.word(k + 1) not in r.stop:
+            if w == "و" and seq and is_definite(self.word(k + 1) or "") and self.word(k + 1) not in r.known:
                 k += 2  # المكتب الوطني للمؤطرين التربويين و الرياضيين
                 seq.append("conj")
                 continue
@@ -214,6 +214,11 @@ class _Scan:
             if not seq and w in r.backref:
                 break
             rest = self.conj_rest(w)
+            if rest is None and w[0] == "و" and info["lam"] and w not in r.known and w not in self.gaz.alias_index:
+                k += 1  # للدم ومشتقاته، لأرباب المراكب ومعامل صيد السمك
+                seq.append("conj")
+                last_def = False
+                continue
             if rest is not None:
                 if (rest in r.stop or rest in r.single_heads or rest in r.single_titles or rest in r.single_triggers
                         or self.phrase_at(k, r.org_heads) or self.phrase_at(k, r.titles) or self.phrase_at(k, r.roles)
@@ -225,19 +230,24 @@ class _Scan:
                     last_def = True
                     continue
                 break
-            if w[0] == "ب" and len(w) > 3 and w not in r.known:
+            if w[0] == "ب" and len(w) > 3 and w not in r.known and w not in self.gaz.alias_index:
                 stem = w[1:]
-                if (not is_definite(stem) or stem in r.stop or stem in r.bi_breakers or stem in r.breakers
-                        or stem[2:] in r.single_heads or stem[2:] in r.single_triggers or stem.endswith(("ها", "هم"))
-                        or self._place_after(k, stem)):
+                if (stem in r.stop or stem in r.bi_breakers or stem in r.breakers or stem[2:] in r.single_heads
+                        or stem in r.single_heads or stem in r.single_triggers or stem[2:] in r.single_triggers or stem.endswith(("ها", "هم")) or self._place_after(k, stem)):
                     break
+                if not is_definite(stem):
+                    if last_def:
+                        break
+                    k += 1  # a construct noun that starts with ب (أوراش بلادي)
+                    seq.append("indef")
+                    continue
                 k += 1
                 seq.append("bi")
                 last_def = True
                 continue
-            if w[0] == "ل" and len(w) > 3 and w not in r.known:
+            if w[0] == "ل" and len(w) > 3 and w not in r.known and w not in self.gaz.alias_index:
                 stem = "ا" + w[1:] if w.startswith("لل") else w[1:]
-                if w in r.li_breakers or stem in r.li_breakers or stem in r.stop or stem in r.bi_breakers and not w.startswith("لل"):
+                if w in r.li_breakers or stem in r.li_breakers or stem in r.stop:
                     break
                 if info["lam"] and not is_definite(stem):
                     break  # المجلس القومي للمرأة | لتفعيل الحملة
@@ -257,11 +267,13 @@ class _Scan:
             # An indefinite word continues a construct chain (or starts a proper
             # name); after a definite word it starts the next phrase, unless it
             # opens a compound name (مولاي، سيدي).
-            if not last_def or w in r.place_particles:
+            if (not last_def or w in r.place_particles or (w.endswith("يا") and len(w) >= 5 and seq[-1:] in (["def"], ["lam"]))
+                    or self.toks[k - 1].text in r.single_titles):
+                # … or an adverb of specification (للمعوقين جسديا), or the name after a title (مستشفى الملك فهد).
                 info.setdefault("first", w)
                 k += 1
                 seq.append("indef")
-                last_def = False
+                last_def = w.endswith("يا") and last_def
                 continue
             break
         return k, info
@@ -272,12 +284,13 @@ class _Scan:
         return bool(hit) and (self.gaz.salience(hit[1]) != "low" or len(hit[1]) >= 5)
 
     def _closing_quote(self, k: int) -> int | None:
-        for m in range(k + 1, min(self.n, k + 12)):
+        """The quote closing a short quoted name that opens at token k (words only, at most six)."""
+        for m in range(k + 1, min(self.n, k + 8)):
             t = self.toks[m]
-            if t.kind == "nl":
-                return None
             if t.text in QUOTES:
                 return m if m > k + 1 else None
+            if t.kind not in ("ar", "lat", "num") and t.text not in "-'":
+                return None
         return None
 
     def _latin_run(self, k: int) -> int:
@@ -300,6 +313,9 @@ class _Scan:
                 k += 1
                 continue
             ph, used, pre = hit
+            if ph.pattern.get("strength") in ("weak", "lam") and self.phrase_at(k + used, r.org_heads, ("",)):
+                k += used  # برنامج المبادرة الوطنية …: the inner head names it
+                continue
             start, restore = self.stem_span_start(k, pre, ph.words[0]) if pre else (self.toks[k].start, False)
             end_k, info = self.org_chain(k + used, ph.definite)
             head = ph.pattern["id"]
@@ -320,9 +336,10 @@ class _Scan:
                 self._genitive_locality(ph, k + used, end_k)
                 k = end_k
                 continue
-            if verdict == "none" and ph.pattern.get("strength") == "weak" and self._only_place(k + used, end_k):
+            if verdict == "none" and head == "org.head.centre" and not ph.definite and self._only_place(k + used, end_k):
                 m, key, pid = self.place_at(k + used, self.toks[k + used].text)
-                self.add(Candidate("LOC", self.toks[k + used].start, self.toks[k + used + m - 1].end, "loc.district", 0.8, place=pid))
+                if self.gaz.salience(key) != "low":
+                    self.add(Candidate("LOC", self.toks[k + used].start, self.toks[k + used + m - 1].end, "loc.district", 0.8, place=pid))
             if verdict == "backref":
                 self.add(Candidate("ORG", start, self.toks[k + used - 1].end, f"{head}:backref", 0.5, generic=True, head=head, restore_alef=restore))
             k += used
@@ -348,10 +365,13 @@ class _Scan:
             if lam or "indef" in seq or len(seq) >= 3:
                 return "name"
             return "backref" if generic or len(seq) == 1 else "none"
+        last = words[-1] if words else ""
+        if not lam and last.startswith("ال") and last[2:] in r.single_heads:
+            return "none"  # مجلس إدارة الجمعية
         if strength == "weak" and self._only_place(j, end_k):
             return "none"
-        if seq == ["lam"] and not info["lam"][0].startswith("ال"):
-            return "none"  # مركز للتبرع
+        if seq[0] == "lam" and "indef" not in seq:
+            return "none"  # مركز للتبرع بالدم
         if generic and not lam:
             return "none"  # جمعية خيرية، مركز صحي
         if strength == "weak" and not lam and len(seq) < 2 and "indef" not in seq:
@@ -517,7 +537,7 @@ class _Scan:
                 continue
             prev = self.word(k - 1)
             stem = w[1:] if conj else w
-            if prev and (prev in r.single_heads or prev in r.single_triggers or prev in r.place_particles
+            if prev and not conj and (prev in r.single_heads or prev in r.single_triggers or prev in r.place_particles
                          or _strip_article_head(prev, r) or (is_definite(stem) and is_definite(prev))):
                 k += 1
                 continue
@@ -598,7 +618,9 @@ class _Scan:
         w = self.word(j)
         if w is None or (j > 0 and "\n" in self.gap(j - 1, j)):
             return None
-        hit = self.place_at(j, w, fuzzy=True)
+        if not open_name and is_definite(w) and _nisba(w):
+            return None  # الدولة المغربية
+        hit = self.place_at(j, w, fuzzy=open_name)
         if hit:
             return (j, j + hit[0], hit[2], "gazetteer", 0)
         if ph.pattern.get("gazetteer_only") or not open_name or not self._place_word(w):
@@ -606,14 +628,14 @@ class _Scan:
         r = self.rules
         end = j + 1
         nxt = self.word(end)
-        joined = nxt is not None and not self.gap(end - 1, end).strip()
+        adjacent = nxt is not None and self.gap(end - 1, end) == " "
         if w in r.place_particles and self._place_word(nxt):
             end = j + 2
             if nxt in r.place_particles and self._place_word(self.word(j + 2)):
                 end = j + 3
         elif end < self.n and self.toks[end].text == "-" and self.word(end + 1) and not self.gap(end - 1, end).strip() and not self.gap(end, end + 1).strip():
             end += 2
-        elif (not joined and nxt is not None and self._place_word(nxt) and self.conj_rest(nxt) is None and not is_definite(w)
+        elif (adjacent and self._place_word(nxt) and self.conj_rest(nxt) is None and not is_definite(w)
               and not self.is_first_name(end) and not (is_definite(nxt) and _nisba(nxt))):
             end += 1  # أغبالو انكردوس، كهف الغار
         return (j, end, None, "name", 0)
@@ -624,8 +646,8 @@ class _Scan:
             return False
         if w in r.breakers or w in r.single_triggers or w.endswith(("ها", "هم")) and len(w) > 4:
             return False
-        if w[0] in "بلك" and (w[1:3] == "ال" or w[1:] in r.stop):
-            return False
+        if w[0] in "بلك" and (w[1:3] == "ال" or w[1:] in r.stop or len(w) <= 4):
+            return bool(self.gaz.alias_index.get(w))
         if self.conj_rest(w) is not None:
             return False
         if _nisba(w) and not is_definite(w):
@@ -649,9 +671,6 @@ class _Scan:
             if hit:
                 items.append((k, k + hit[0], hit[2], "list", off))
                 k += hit[0]
-            elif self._place_word(stem) and not is_definite(stem):
-                items.append((k, k + 1, None, "list", off))
-                k += 1
             else:
                 break
             if k < self.n and self.toks[k].text in ",،":

@@ -16,8 +16,9 @@ from functools import lru_cache
 
 import regex
 
-# A word: letters, marks, digits; an apostrophe may join Latin parts (d'Honneur).
-_TOKEN = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’][\p{L}\p{N}]+)*|\n|[^\s\p{L}\p{M}\p{N}]")
+# A word: letters and marks (an apostrophe may join Latin parts: d'Honneur), or digits;
+# letters and digits typed together (التحرير23) are two tokens.
+_TOKEN = regex.compile(r"[\p{L}\p{M}]+(?:['’][\p{L}]+)*|\p{N}+|\n|[^\s\p{L}\p{M}\p{N}]")
 _LATIN = regex.compile(r"[\p{Latin}\p{N}'’]+")
 _ARABIC = regex.compile(r"\p{Arabic}")
 
