@@ -8,6 +8,7 @@ made (a Doc's text cannot change), in :func:`prepare`.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import spacy
@@ -32,27 +33,41 @@ def load(
     enable: Iterable[str] | None = None,
     disable: Iterable[str] | None = None,
     config: dict[str, dict[str, Any]] | None = None,
+    model: str | Path | None = None,
 ) -> Language:
     """A ready pipeline.
 
-    ``enable``: only these stages (by factory name); ``disable``: all but these;
-    ``config``: per-stage config overrides, ``{"civic_segment": {"read_header": False}}``.
+    ``enable``: only these stages (by factory name), plus any optional component
+    named (``"camel_ner"``, see :mod:`civic_extract.optional`), which is added to
+    the stages before the one that reads it; ``disable``: all but these;
+    ``config``: per-stage config overrides, ``{"civic_segment": {"read_header": False}}``;
+    ``model``: a pipeline folder written by :func:`civic_extract.packaging.save`
+    (or ``nlp.to_disk``), loaded with its saved config instead of :data:`STAGES`.
     """
+    from .optional import OPTIONAL_STAGES, add_optional, split_enable
+
+    extensions.register()
+    if model is not None:
+        from .packaging import load_saved
+
+        return load_saved(model, enable=enable, disable=disable, config=config)
     wanted = [name for name, _ in STAGES]
+    extra: list[str] = []
     if enable is not None:
-        enable = list(enable)
-        unknown = set(enable) - set(wanted)
+        core, extra = split_enable(enable)
+        unknown = set(core) - set(wanted)
         if unknown:
-            raise ValueError(f"unknown stages {sorted(unknown)}; the stages are {wanted}")
-        wanted = [n for n in wanted if n in enable]
+            raise ValueError(f"unknown stages {sorted(unknown)}; the stages are {wanted}, optional {sorted(OPTIONAL_STAGES)}")
+        if core or not extra:
+            wanted = [n for n in wanted if n in core]
     if disable is not None:
         wanted = [n for n in wanted if n not in set(disable)]
-    extensions.register()
     nlp = spacy.blank("ar", config=NLP_CONFIG)
     overrides = config or {}
     for name, cfg in STAGES:
         if name in wanted:
             nlp.add_pipe(name, config={**cfg, **overrides.get(name, {})})
+    add_optional(nlp, extra, overrides)
     return nlp
 
 
