@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import regex
 
@@ -37,9 +37,12 @@ TOKEN = regex.compile(
 )
 
 
-@dataclass(frozen=True)
-class Token:
-    """A token of normalised text with its ``[start, end)`` offsets in that text."""
+class Token(NamedTuple):
+    """A token of normalised text with its ``[start, end)`` offsets in that text.
+
+    A NamedTuple rather than a dataclass: an article has hundreds of tokens and
+    tuple construction is several times cheaper.
+    """
 
     kind: str  # "num", "word" or "punct"
     text: str
@@ -58,7 +61,7 @@ class Word:
 
 def tokenize(text: str) -> list[Token]:
     """Split normalised text into number, word and punctuation tokens."""
-    return [Token(m.lastgroup, m.group(), m.start(), m.end()) for m in TOKEN.finditer(text)]
+    return [Token(m.lastgroup, m.group(), *m.span()) for m in TOKEN.finditer(text)]
 
 
 def _fold(s: str) -> str:
@@ -66,8 +69,14 @@ def _fold(s: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, Word], tuple[str, ...], frozenset[str]]:
-    """Number words (folded form -> Word), proclitics (longest first), blocked forms."""
+def _tables() -> tuple[dict[str, tuple[Word, bool]], dict[str, tuple[Word, bool]], tuple[str, ...]]:
+    """Number words by folded spelling, each with every proclitic spelled out.
+
+    Returns the forms allowed at the start of a number (any proclitic:
+    ``بثلاث``), the forms allowed later (only the conjunction: ``وخمسمائة``),
+    each mapped to (word, whether a glued و joins it), and the proclitics.
+    Spelling every form out once makes a look-up one dict access.
+    """
     ref = resources.files("civic_extract") / "data" / "lexicons" / "numbers.json"
     data = json.loads(ref.read_text(encoding="utf-8"))
     words: dict[str, Word] = {}
@@ -82,7 +91,22 @@ def _tables() -> tuple[dict[str, Word], tuple[str, ...], frozenset[str]]:
     for form, share in data["after_scale_fractions"].items():
         words[_fold(form)] = Word("fraction", share)
     proclitics = tuple(sorted((_fold(p) for p in data["proclitics"]), key=len, reverse=True))
-    return words, proclitics, frozenset(_fold(w) for w in data["not_numbers"])
+    blocked = {_fold(w) for w in data["not_numbers"]}
+    first: dict[str, tuple[Word, bool]] = {}
+    later: dict[str, tuple[Word, bool]] = {}
+    for form, w in words.items():
+        # Inside a number a leading و is the conjunction: "ألف وأحد عشر" is و + أحد,
+        # although واحد alone is a word of its own.
+        later["و" + form] = (w, True)
+        for p in proclitics:
+            first.setdefault(p + form, (w, p.startswith("و")))
+    for form, w in words.items():
+        first[form] = (w, False)
+        later.setdefault(form, (w, False))
+    for b in blocked:
+        first.pop(b, None)
+        later.pop(b, None)
+    return first, later, proclitics
 
 
 def number_word(text: str, first: bool = True) -> tuple[Word, bool] | None:
@@ -91,32 +115,8 @@ def number_word(text: str, first: bool = True) -> tuple[Word, bool] | None:
     The first word of a number may carry any proclitic (``بثلاث``, ``لخمسة``);
     later words only the conjunction ``و`` (``وخمسمائة``).
     """
-    words, proclitics, blocked = _tables()
-    if text in blocked:
-        return None
-    # Inside a number a leading و is the conjunction: "ألف وأحد عشر" is و + أحد,
-    # although واحد alone is a word of its own.
-    if not first and text.startswith("و") and text[1:] in words:
-        return words[text[1:]], True
-    w = words.get(text)
-    if w is not None:
-        return w, False
-    for p in proclitics:
-        if len(text) > len(p) + 1 and text.startswith(p) and (first or p == "و"):
-            w = words.get(text[len(p):])
-            if w is not None:
-                return w, p.startswith("و")
-    return None
-
-
-def is_number_start(tok: Token) -> bool:
-    """Whether a number expression can start at this token."""
-    if tok.kind == "num":
-        return parse_digits(tok.text) is not None
-    if tok.kind != "word":
-        return False
-    hit = number_word(tok.text)
-    return hit is not None and hit[0].kind not in ("fraction",)
+    starts, inner, _ = _tables()
+    return (starts if first else inner).get(text)
 
 
 def parse_digits(s: str) -> int | float | None:
@@ -297,8 +297,7 @@ def parse(text: str) -> int | float | None:
     """
     tokens = tokenize(normalise(text).text)
     if len(tokens) >= 2 and tokens[0].kind == "word" and tokens[1].kind == "num" and tokens[0].end == tokens[1].start:
-        _, proclitics, _ = _tables()
-        if tokens[0].text in proclitics:
+        if tokens[0].text in _tables()[2]:
             tokens = tokens[1:]
     if not tokens:
         return None
