@@ -116,7 +116,7 @@ class Gazetteer:
         alias_index = {k: tuple(sorted(dict.fromkeys(v), key=order)) for k, v in aliases.items()}
         skel: dict[str, list[str]] = {}
         for k, ids in alias_index.items():
-            if len(k.replace(" ", "")) >= 4:
+            if len(skeleton(k).replace(" ", "")) >= 4:
                 skel.setdefault(skeleton(k), []).extend(ids)
         skeleton_index = {k: tuple(sorted(dict.fromkeys(v), key=order)) for k, v in skel.items()}
         max_words = max((len(k.split()) for k in alias_index), default=1)
@@ -132,7 +132,7 @@ class Gazetteer:
         """Places whose name or alias has the norm key of ``name``, best first."""
         key = norm_key(name)
         ids = self.alias_index.get(key, ())
-        if not ids and fuzzy and len(key.replace(" ", "")) >= 4:
+        if not ids and fuzzy and len(skeleton(key).replace(" ", "")) >= 4 and not key.endswith(("ها", "هم")):
             ids = self.skeleton_index.get(skeleton(key), ())
         return [self.places[i] for i in ids]
 

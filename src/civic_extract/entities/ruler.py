@@ -146,7 +146,7 @@ class _Scan:
             if nxt.kind not in ("ar", "lat"):
                 break
             words.append(nxt.text)
-        if best is None and fuzzy and not is_definite(stem) and len(stem) >= 5:
+        if best is None and fuzzy and len(stem) >= (7 if is_definite(stem) else 5):
             for m in (2, 1):
                 if k + m > self.n or any(self.toks[k + x].kind != "ar" for x in range(1, m)):
                     continue
@@ -448,6 +448,8 @@ class _Scan:
             if not self.name_like(m) or (m > k and self.gap(m - 1, m).strip()):
                 break
             w = self.word(m)
+            if units and w[0] == "و" and not self.is_first_name(m):
+                break
             if units >= 2:
                 prev_first = kinds[-1] == "first"
                 if not (prev_first or (is_definite(w) and w.endswith("ي")) or w in r.name_particles):
@@ -489,9 +491,15 @@ class _Scan:
                     m += 2
                     continue
                 break
-            if self.phrase_at(m, r.roles, ("",)):
-                k = m
-                continue
+            role = self.phrase_at(m, r.roles, ("",))
+            if role:
+                # السيد الإطار الممتاز عبد القادر: a role and its adjectives, then maybe the name.
+                m += role[1]
+                while self.word(m) and is_definite(self.word(m)) and not self.is_first_name(m) and self.word(m) not in r.known:
+                    m += 1
+                if not (self.is_first_name(m) or self.word(m) == "عبد"):
+                    k = m
+                    continue
             end = self.name_from(m, 1)
             if end is not None and end > m and (not weak or any(self.is_first_name(x) for x in range(m, end))):
                 w = self.word(m)
@@ -517,7 +525,7 @@ class _Scan:
                     break
                 if t.text in ",،":
                     end = self.name_from(m + 1, 2)
-                    if end is not None:
+                    if end is not None and any(self.is_first_name(x) for x in range(m + 1, end)):
                         after = self.toks[end] if end < self.n else None
                         if after is None or after.kind in ("punct", "nl") or self.word(end) in r.single_titles:
                             self.add(Candidate("PER", self.toks[m + 1].start, self.toks[end - 1].end, "per.role_comma", 0.75))
@@ -538,7 +546,7 @@ class _Scan:
             prev = self.word(k - 1)
             stem = w[1:] if conj else w
             if prev and not conj and (prev in r.single_heads or prev in r.single_triggers or prev in r.place_particles
-                         or _strip_article_head(prev, r) or (is_definite(stem) and is_definite(prev))):
+                         or (is_definite(stem) and is_definite(prev))):
                 k += 1
                 continue
             if conj:
@@ -551,6 +559,7 @@ class _Scan:
                     # Surname first: ``جرمون محمد رئيس الجماعة``.
                     after = self.word(k + 1)
                     if (self.name_like(k - 1) and prev not in r.first_names and not is_definite(prev or "")
+                            and prev not in r.place_particles and prev[0] != "و"
                             and (after in r.single_titles or (k + 1 < self.n and self.toks[k + 1].text in ",،"))):
                         start_k, s, end = k - 1, self.toks[k - 1].start, k + 1
             if end is not None and end > start_k + (0 if conj else 1) and self.word(start_k + 1) not in r.ordinals:
@@ -599,14 +608,18 @@ class _Scan:
                 continue
             ph, used, pre = hit
             j = k + used
-            again = self.phrase_at(j, r.triggers, ("",))  # ولاية جهة X
+            again = self.phrase_at(j, r.triggers, ("", "و"))  # ولاية جهة X، عمالات وأقاليم X
             if again:
                 j += again[1]
                 ph = again[0]
             # A definite trigger alone (الإقليم، الجهة) points back; only a known name may follow it.
             open_name = not (ph.definite and len(ph.words) == 1)
-            items = self._place_list(j) if ph.pattern.get("plural") else [self._trigger_name(j, ph, open_name)]
-            items = [it for it in items if it]
+            if ph.pattern.get("plural"):
+                found = self._list_after(j, first=True)
+                last_known = max((i for i, it in enumerate(found) if it[2]), default=-1)
+                items = [(a, b, pid, "list", off) for i, (a, b, pid, off) in enumerate(found) if pid or i < last_known]
+            else:
+                items = [it for it in [self._trigger_name(j, ph, open_name)] if it]
             for (a, b, pid, how, off) in items:
                 self.add(Candidate("LOC", self.toks[a].start + off, self.toks[b - 1].end, f"{ph.pattern['id']}:{how}", 0.9 if pid else 0.8, place=pid))
             if items and ph.pattern.get("acting") and not ph.pattern.get("plural") and self._acting(k, pre):
@@ -646,7 +659,7 @@ class _Scan:
             return False
         if w in r.breakers or w in r.single_triggers or w.endswith(("ها", "هم")) and len(w) > 4:
             return False
-        if w[0] in "بلك" and (w[1:3] == "ال" or w[1:] in r.stop or len(w) <= 4):
+        if w[0] in "بل" and (w[1:3] == "ال" or w[1:] in r.stop or (w[0] == "ل" and len(w) <= 4)):
             return bool(self.gaz.alias_index.get(w))
         if self.conj_rest(w) is not None:
             return False
@@ -655,29 +668,6 @@ class _Scan:
         if is_definite(w) and (_nisba(w) or w[2:] in r.single_triggers or w[2:] in r.single_heads):
             return bool(self.gaz.alias_index.get(w))
         return True
-
-    def _place_list(self, j: int) -> list[tuple[int, int, str | None, str, int]]:
-        """``أقاليم ميدلت، بولمان وورزازات``: items separated by commas and و."""
-        items, k = [], j
-        while k < self.n and len(items) < 30:
-            w = self.word(k)
-            if w is None:
-                break
-            off = 0
-            if items and w[0] == "و" and not self.gaz.alias_index.get(w) and len(w) > 2:
-                off = 1
-            stem = w[off:]
-            hit = self.place_at(k, stem, fuzzy=True)
-            if hit:
-                items.append((k, k + hit[0], hit[2], "list", off))
-                k += hit[0]
-            else:
-                break
-            if k < self.n and self.toks[k].text in ",،":
-                k += 1
-            elif not (self.word(k) or "").startswith("و"):
-                break
-        return items
 
     def _glued_trigger(self, k: int) -> tuple[int, int, str, str] | None:
         """``بإقليمأزيلال``: a trigger word and a place name typed without a space."""
@@ -738,27 +728,90 @@ class _Scan:
             k += m
 
     def find_list_places(self) -> None:
-        """A place name after ``و`` or a comma that follows a place is a place too (``بتازة وتايناست``)."""
-        locs = [c for c in self.out if c.label == "LOC" and not c.generic]
-        ends = {c.end for c in locs}
-        starts = {c.start for c in locs}
-        for k, t in enumerate(self.toks):
-            if k == 0 or t.kind != "ar":
-                continue
-            comma = self.toks[k - 1].text in ",،" and k >= 2
-            prev_end = self.toks[k - 2].end if comma else self.toks[k - 1].end
-            if prev_end not in ends:
-                continue
-            for pre, stem in readings(t.text):
-                if pre not in ("", "و", "وب", "ب") or (not comma and "و" not in pre):
+        """Items of a list that holds places are places (``كتاوريرت، وإملان، وجوابر ماسا، وورزازات``).
+
+        Known names (gazetteer, fuzzy for the press's spellings) are taken
+        anywhere in the list; unknown name words only when a known place comes
+        after them, so the list is certainly one of places.
+        """
+        found = [c for c in self.out if c.label == "LOC" and not c.generic]
+        starts = {c.start for c in found}
+        end_tok = {self._tok_ending_at(c.end): c for c in found}
+        end_tok.pop(None, None)
+        for t_end in sorted(end_tok):
+            items = self._list_after(t_end + 1)
+            last_known = max((i for i, it in enumerate(items) if it[2]), default=-1)
+            for i, (a, b, pid, off) in enumerate(items):
+                s = self.toks[a].start + off
+                e = self.toks[b - 1].end
+                if (pid is None and i > last_known) or any(c.label == "LOC" and c.start < e and s < c.end for c in self.out):
                     continue
-                hit = self.place_at(k, stem)
-                if hit and (self.gaz.salience(hit[1]) != "low" or len(hit[1]) >= 4) and hit[1] not in self.gaz.ambiguous:
-                    s, restore = self.stem_span_start(k, pre, stem)
-                    if s not in starts:
-                        self.add(Candidate("LOC", s, self.toks[k + hit[0] - 1].end, "loc.list", 0.65, place=hit[2], restore_alef=restore))
-                        ends.add(self.toks[k + hit[0] - 1].end)
-                    break
+                self.add(Candidate("LOC", s, self.toks[b - 1].end, "loc.list", 0.65, place=pid))
+                starts.add(s)
+            self._list_before(t_end)
+
+    def _tok_ending_at(self, end: int) -> int | None:
+        for k in range(self.n):
+            if self.toks[k].end == end:
+                return k
+            if self.toks[k].start > end:
+                return None
+        return None
+
+    def _list_after(self, k: int, first: bool = False) -> list[tuple[int, int, str | None, int]]:
+        """Items after token k separated by commas and و: (start token, end token, place id or None, clitic length)."""
+        r, items = self.rules, []
+        while k < self.n and len(items) < 20:
+            sep = self.toks[k].text in ",،"
+            if sep:
+                k += 1
+            w = self.word(k)
+            if w is None:
+                break
+            conj = w[0] == "و" and len(w) > 2 and w not in self.gaz.alias_index and w not in r.known
+            if not (sep or conj or (first and not items)):
+                break
+            hit, off = None, 0
+            for pre, stem in readings(w):
+                if pre in ("", "و", "وب", "ب", "ك", "وك"):
+                    hit = self.place_at(k, stem, fuzzy=True)
+                    if hit and hit[1] not in self.gaz.ambiguous:
+                        off = self.stem_span_start(k, pre, stem)[0] - self.toks[k].start
+                        break
+                    hit = None
+            if hit:
+                items.append((k, k + hit[0], hit[2], off))
+                k += hit[0]
+                continue
+            off = 1 if conj else 0
+            stem = w[off:]
+            if not self._place_word(stem) or is_definite(stem) or (self.is_first_name(k) and not off):
+                break
+            end = k + 1
+            nxt = self.word(end)
+            if nxt and self.gap(k, end) == " " and self._place_word(nxt) and nxt[0] != "و" and not self.is_first_name(end):
+                end += 1  # جوابر ماسا، أولاد غنام
+            items.append((k, end, None, off))
+            k = end
+        return items
+
+    def _list_before(self, t_end: int) -> None:
+        """``تحناوت وشيشاوة``: a known town just before a place joined by و."""
+        # Find the token where the place ending at t_end starts with a conjunction و.
+        k = t_end
+        while k > 0 and self.gap(k - 1, k) == "" and self.toks[k - 1].kind == "ar":
+            k -= 1
+        w = self.word(k)
+        if w is None or w[0] != "و" or k == 0:
+            return
+        prev = self.word(k - 1)
+        if prev is None or self.gap(k - 1, k) != " ":
+            return
+        hit = self.gaz.alias_index.get(prev)
+        if hit and prev not in self.gaz.ambiguous and self.gaz.salience(prev) != "low" or (hit and len(prev) >= 5 and prev not in self.gaz.ambiguous):
+            s = self.toks[k - 1].start
+            if not any(c.start == s and c.label == "LOC" for c in self.out):
+                self.add(Candidate("LOC", s, self.toks[k - 1].end, "loc.list", 0.65, place=hit[0]))
 
     def run(self) -> list[Candidate]:
         self.find_orgs()

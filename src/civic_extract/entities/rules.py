@@ -108,7 +108,7 @@ class RuleSet:
             definite = words[0].startswith("ال")
             table.setdefault(words, Phrase(words, p, definite))
             # Head words and triggers also come with the article (جمعية → الجمعية).
-            if kind in ("org_head", "loc_trigger") and not definite and not p.get("plural"):
+            if kind in ("org_head", "loc_trigger") and not definite:
                 table.setdefault(("ال" + words[0],) + words[1:], Phrase(("ال" + words[0],) + words[1:], p, True))
         tables = (rs.org_heads, rs.titles, rs.roles, rs.triggers)
         rs.first_words = frozenset(w[0] for t in tables for w in t)
