@@ -1,7 +1,8 @@
-"""Command line: ``civic-extract extract | evaluate``.
+"""Command line: ``civic-extract extract | evaluate | report``.
 
 Each command is a thin wrapper over a function that returns data
-(:func:`civic_extract.pipeline.records`, :func:`civic_extract.evaluate.evaluate`).
+(:func:`civic_extract.batch.extract_to`, :func:`civic_extract.evaluate.evaluate`,
+:func:`civic_extract.report.write_report`).
 Exit codes follow trafilatura: 0 all inputs succeeded, 1 some failed, 126
 nearly all (over 99%) failed, 2 usage error.
 """
@@ -11,13 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import IO, Sequence
 
 from . import __version__
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_NEARLY_ALL_FAILED = 0, 1, 2, 126
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def exit_code(failed: int, total: int) -> int:
@@ -44,10 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     g_in.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder or - (standard input)")
     g_out = ex.add_argument_group("Output")
     g_out.add_argument("-o", "--output", default="-", help="output file (default: standard output)")
-    g_out.add_argument("--format", choices=["jsonl"], default=None, help="output format (default: from the extension; jsonl)")
+    g_out.add_argument("--format", choices=["jsonl", "csv", "xlsx", "parquet"], default=None,
+                       help="format of -o (default: from the extension: .jsonl .csv .xlsx .parquet; else jsonl)")
+    g_out.add_argument("--also", action="append", default=[], metavar="FILE",
+                       help="also write the records to FILE, format from its extension (repeatable)")
     g_run = ex.add_argument_group("Run")
     g_run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     g_run.add_argument("--batch-size", type=int, default=32, help="articles per spaCy batch")
+    g_run.add_argument("-w", "--workers", type=_positive, default=None,
+                       help="worker processes (default: the CPU count); each builds the pipeline once")
+    g_run.add_argument("--chunk-size", type=_positive, default=32,
+                       help="articles sent to a worker at a time; the output is synced every chunk")
+    g_run.add_argument("--resume", action="store_true",
+                       help="continue an interrupted run: keep the complete records of -o OUT.jsonl, skip their inputs, append")
+    g_run.add_argument("--dask", metavar="SCHEDULER", default=None,
+                       help="run on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for one on this machine")
 
     ev = sub.add_parser("evaluate", help="score predictions against gold files", description=(
         "Per-field precision/recall/F1 of a prediction JSONL against a folder of gold files "
@@ -57,46 +69,66 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--details", action="store_true", help="per-article misses and extras")
     ev.add_argument("--json", dest="json_out", help="also write the full report as JSON here")
     ev.add_argument("--split", help="score only this split of <gold_dir>/../splits.json (train, dev or test)")
+
+    rp = sub.add_parser("report", help="an HTML report of extracted records", description=(
+        "A self-contained right-to-left HTML page: totals, charts, and every article with its entities, "
+        "dates and figures highlighted and its events beside it."))
+    rp.add_argument("pred", help="records written by civic-extract extract (JSONL)")
+    rp.add_argument("-o", "--output", default="report.html", help="HTML file to write (default: report.html)")
+    rp.add_argument("--max-articles", type=int, default=500,
+                    help="articles shown in full (totals always cover all records; default 500)")
+    rp.add_argument("--title", default=None, help="page title")
     return parser
 
 
-def _progress(iterable, quiet: bool, desc: str):
-    if quiet:
-        return iterable
-    from tqdm import tqdm
-
-    return tqdm(iterable, desc=desc, unit=" articles", file=sys.stderr, dynamic_ncols=True, mininterval=0.5)
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
 
 
 def run_extract(args: argparse.Namespace, stdout: IO[str]) -> int:
-    from .output import record_line
-    from .pipeline import load, records
-    from .readers import iter_inputs
+    from .batch import ResumeError, UsageError, extract_to
 
     out_path = args.output
-    if out_path != "-" and Path(out_path).parent and not Path(out_path).parent.exists():
-        print(f"civic-extract: output folder {Path(out_path).parent} does not exist", file=sys.stderr)
-        return EXIT_USAGE
-    nlp = load()
-    started = time.perf_counter()
-    total = failed = events = 0
-    fh = stdout if out_path == "-" else open(out_path, "w", encoding="utf-8")
+    for p in [out_path, *args.also]:
+        if p != "-" and Path(p).parent and not Path(p).parent.exists():
+            print(f"civic-extract: output folder {Path(p).parent} does not exist", file=sys.stderr)
+            return EXIT_USAGE
     try:
-        for record in _progress(records(nlp, iter_inputs(args.inputs, exclude=[out_path]), batch_size=args.batch_size), args.quiet, "extract"):
-            fh.write(record_line(record))
-            fh.flush()
-            total += 1
-            events += len(record.events)
-            if record.error:
-                failed += 1
-                print(f"civic-extract: {record.error}", file=sys.stderr)
-    finally:
-        if fh is not stdout:
-            fh.close()
+        summary = extract_to(
+            args.inputs, output=out_path, also=args.also, fmt=args.format, workers=args.workers,
+            chunk_size=args.chunk_size, batch_size=args.batch_size, resume=args.resume, dask=args.dask,
+            quiet=args.quiet, stdout=stdout,
+        )
+    except (UsageError, ResumeError, ValueError) as exc:
+        print(f"civic-extract: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt as exc:
+        summary = getattr(exc, "summary", None)
+        done = f" after {summary.total} records" if summary else ""
+        hint = " (run the same command with --resume to continue)" if out_path != "-" else ""
+        print(f"\ncivic-extract: interrupted{done}{hint}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if not args.quiet:
-        secs = time.perf_counter() - started
-        print(f"civic-extract: {total} articles, {events} events, {failed} failed, {secs:.1f} s", file=sys.stderr)
-    return exit_code(failed, total)
+        print(f"civic-extract: {summary.line()}", file=sys.stderr)
+    return exit_code(summary.total_failed, summary.total)
+
+
+def run_report(args: argparse.Namespace, stdout: IO[str]) -> int:
+    from .report import write_report
+
+    if not Path(args.pred).exists():
+        print(f"civic-extract: {args.pred}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        totals = write_report(args.pred, args.output, max_articles=args.max_articles, title=args.title)
+    except json.JSONDecodeError as exc:
+        print(f"civic-extract: {args.pred}: not valid JSONL ({exc})", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"civic-extract: {args.output}: {totals.articles} articles, {totals.events} events", file=sys.stderr)
+    return EXIT_OK
 
 
 def _split_ids(gold_dir: str, split: str) -> list[str]:
@@ -141,6 +173,8 @@ def main(argv: Sequence[str] | None = None, stdout: IO[str] | None = None) -> in
     stdout = stdout or sys.stdout
     if args.command == "extract":
         return run_extract(args, stdout)
+    if args.command == "report":
+        return run_report(args, stdout)
     return run_evaluate(args, stdout)
 
 
