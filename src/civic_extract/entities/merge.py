@@ -173,9 +173,13 @@ class _Mention:
     offsets: tuple[int, int]
 
 
+_QUOTES = str.maketrans("", "", '"«»“”„')
+
+
 def _mention(c: Candidate, norm: Normalised) -> _Mention:
     s, e = norm.span(c.start, c.end)
-    name = ("ا" if c.restore_alef else "") + norm.original[s:e].strip()
+    # A quoted name (جمعية "أمل الغد") is written without its quotes.
+    name = " ".join((("ا" if c.restore_alef else "") + norm.original[s:e]).translate(_QUOTES).split())
     return _Mention(c, name, norm_key(name), (s, e))
 
 

@@ -146,7 +146,7 @@ class _Scan:
             if nxt.kind not in ("ar", "lat"):
                 break
             words.append(nxt.text)
-        if best is None and fuzzy and len(stem) >= (7 if is_definite(stem) else 5):
+        if best is None and fuzzy and len(stem) >= (8 if is_definite(stem) else 5) and stem not in self.rules.known:
             for m in (2, 1):
                 if k + m > self.n or any(self.toks[k + x].kind != "ar" for x in range(1, m)):
                     continue
@@ -772,13 +772,16 @@ class _Scan:
             if not (sep or conj or (first and not items)):
                 break
             hit, off = None, 0
-            for pre, stem in readings(w):
-                if pre in ("", "و", "وب", "ب", "ك", "وك"):
-                    hit = self.place_at(k, stem, fuzzy=True)
-                    if hit and hit[1] not in self.gaz.ambiguous:
-                        off = self.stem_span_start(k, pre, stem)[0] - self.toks[k].start
-                        break
-                    hit = None
+            for fuzzy in (False, True):  # every reading exactly before any loosely (وورزازات)
+                for pre, stem in readings(w):
+                    if pre in ("", "و", "وب", "ب", "ك", "وك"):
+                        hit = self.place_at(k, stem, fuzzy=fuzzy)
+                        if hit and hit[1] not in self.gaz.ambiguous:
+                            off = self.stem_span_start(k, pre, stem)[0] - self.toks[k].start
+                            break
+                        hit = None
+                if hit:
+                    break
             if hit:
                 items.append((k, k + hit[0], hit[2], off))
                 k += hit[0]
