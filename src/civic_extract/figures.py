@@ -318,8 +318,15 @@ class _Hit:
     spans: list[tuple[int, int, str]] = field(default_factory=list)  # merged repeats: start, end, qualifier
 
 
-def _cue_hit(stems: tuple[str, ...], phrase: str, cues: tuple[str, ...]) -> bool:
-    return any((" " in c and phrase.startswith(c)) or any(st.startswith(c) for st in stems) for c in cues)
+def _cue_width(stems: tuple[str, ...], phrase: str, cues: tuple[str, ...]) -> int:
+    """How many words a cue covers from here (0: no cue): prefix cues, or a phrase (من الدم)."""
+    for c in cues:
+        if " " in c:
+            if phrase.startswith(c):
+                return c.count(" ") + 1
+        elif any(st.startswith(c) for st in stems):
+            return 1
+    return 0
 
 
 def _excluded(t: _Text, lex: Lexicon, s: int, e: int, value: float) -> str | None:
@@ -373,6 +380,12 @@ def _excluded(t: _Text, lex: Lexicon, s: int, e: int, value: float) -> str | Non
                 return rule.removesuffix("_before")
         if prev in ("رقم", "عدد") and _in(ex["law_before"], t.word(s - 2), article=False):
             return "law"
+        # جمعية مغرب 21: an organisation type, one bare word, then the number closes the name.
+        # The word must not be a particle or a short present-tense verb (شبكة تضم 65 طبيباً).
+        if t.is_word(s - 1) and _in(ex["org_before"], t.word(s - 2), article=False) and not (
+                prev.startswith("ال") or prev in ex["not_names"] or prev in lex.nouns
+                or number_word(prev) is not None or (prev[0] in "تي" and len(prev) <= 4)):
+            return "name"
     for k in t.before(s, 3):
         if t.words[k] in ex["age_before"]:
             return "age"
@@ -442,8 +455,10 @@ def _refine(t: _Text, lex: Lexicon, noun: Noun, i: int) -> tuple[str | None, int
         for k in range(i + 1, min(len(t), i + 1 + r.window)):
             if not t.same_clause(i, k) or t.is_num(k):
                 break
-            if _cue_hit(_stems(t.words[k]), " ".join(t.words[k:k + 3]), r.cues):
-                return r.category, (k if k == i + 1 else i), True
+            width = _cue_width(_stems(t.words[k]), " ".join(t.words[k:k + 3]), r.cues)
+            if width:
+                # The text keeps a cue that follows the noun directly (عملية خلع, وحدة من الدم).
+                return r.category, (k + width - 1 if k == i + 1 else i), True
     # A partitive names who a generic "person" was (20 فرداً من الأطر الطبية).
     if noun.person and noun.category == "beneficiaries" and t.word(i + 1) in lex.partitive:
         other = _any_noun(t, lex, i + 2)
