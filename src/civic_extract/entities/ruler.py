@@ -209,8 +209,10 @@ class _Scan:
                 k += 2  # المكتب الوطني للمؤطرين التربويين و الرياضيين
                 seq.append("conj")
                 continue
-            if w in r.stop or w in r.single_titles or (w in r.abbrevs and self._abbrev_dot(k)):
+            if w in r.stop or (w in r.abbrevs and self._abbrev_dot(k)):
                 break
+            if w in r.single_titles and (seq or (w,) in r.titles):
+                break  # جمعية X السيد Y; but a role opens names: مستشفى الملك فهد
             if not seq and w in r.backref:
                 break
             rest = self.conj_rest(w)
@@ -230,6 +232,10 @@ class _Scan:
                     last_def = True
                     continue
                 break
+            if w.endswith("يا") and len(w) >= 5 and seq[-1:] in (["def"], ["lam"]) and not is_definite(w) and w not in r.known:
+                k += 1  # an adverb of specification: للمعوقين جسديا، للمكفوفين بصريا
+                seq.append("indef")
+                continue
             if w[0] == "ب" and len(w) > 3 and w not in r.known and w not in self.gaz.alias_index:
                 stem = w[1:]
                 if (stem in r.stop or stem in r.bi_breakers or stem in r.breakers or stem[2:] in r.single_heads
@@ -736,19 +742,34 @@ class _Scan:
         """
         found = [c for c in self.out if c.label == "LOC" and not c.generic]
         starts = {c.start for c in found}
-        end_tok = {self._tok_ending_at(c.end): c for c in found}
-        end_tok.pop(None, None)
-        for t_end in sorted(end_tok):
+        accepted = {self._tok_ending_at(c.end) for c in found} - {None}
+        # Seeds: accepted places, and known town names not yet accepted (تالوين، وتافراوت، وطاطا).
+        seeds = {t: None for t in accepted}
+        for k in range(self.n):
+            w = self.word(k)
+            if w and k not in seeds and (self.toks[k + 1].text in ",،" if k + 1 < self.n else False):
+                hit = self.place_at(k, w)
+                if hit and hit[1] not in self.gaz.ambiguous and len(hit[1]) >= 4:
+                    seeds[k + hit[0] - 1] = (k, hit[2])
+        for t_end in sorted(seeds):
             items = self._list_after(t_end + 1)
+            seed = seeds[t_end]
+            if seed is not None:
+                # A town that opens a list counts only if a place already accepted is in it.
+                ends = {self.toks[b - 1].end for _, b, _, _ in items}
+                if not ends & {c.end for c in found}:
+                    continue
+                items = [(seed[0], t_end + 1, seed[1], 0)] + items
             last_known = max((i for i, it in enumerate(items) if it[2]), default=-1)
             for i, (a, b, pid, off) in enumerate(items):
                 s = self.toks[a].start + off
                 e = self.toks[b - 1].end
                 if (pid is None and i > last_known) or any(c.label == "LOC" and c.start < e and s < c.end for c in self.out):
                     continue
-                self.add(Candidate("LOC", s, self.toks[b - 1].end, "loc.list", 0.65, place=pid))
+                self.add(Candidate("LOC", s, e, "loc.list", 0.65, place=pid))
                 starts.add(s)
-            self._list_before(t_end)
+            if seed is None:
+                self._list_before(t_end)
 
     def _tok_ending_at(self, end: int) -> int | None:
         for k in range(self.n):

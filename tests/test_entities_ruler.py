@@ -1,0 +1,198 @@
+"""Rule patterns of the entity ruler: parametrised sentences (written for these tests) and the component's disk round trip.
+
+Organisations and people here are invented; places are real.
+"""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from civic_extract.entities.ruler import EntityRuler, find_candidates
+from civic_extract.entities.rules import default_patterns
+
+
+def spans(text: str, label: str, generic: bool = False) -> list[str]:
+    norm, cands = find_candidates(text)
+    out = []
+    for c in cands:
+        if c.label == label and c.generic == generic:
+            s, e = norm.span(c.start, c.end)
+            out.append(("ا" if c.restore_alef else "") + text[s:e])
+    return out
+
+
+@pytest.mark.parametrize("text, org", [
+    ("نظمت جمعية النور للتنمية المستدامة بإقليم تارودانت قافلة طبية", "جمعية النور للتنمية المستدامة"),
+    ("وقعت مندوبية وزارة الصحة والحماية الاجتماعية بإقليم أزيلال اتفاقية شراكة", "مندوبية وزارة الصحة والحماية الاجتماعية"),
+    ("بشراكة مع المجلس الجماعي لواحة سيدي إبراهيم", "المجلس الجماعي لواحة سيدي إبراهيم"),
+    ("أشرفت المديرية الجهوية للصحة بجهة سوس ماسة على الحملة", "المديرية الجهوية للصحة"),
+    ("تبرع المواطنون لفائدة الوكالة الوطنية للدم ومشتقاته بالرباط", "الوكالة الوطنية للدم ومشتقاته"),
+    ("أطلقت جمعية واحة الأمل قافلة", "جمعية واحة الأمل"),
+    ("حضر ممثل المكتب الوطني للمسعفين المتطوعين و الرياضيين، وقد", "المكتب الوطني للمسعفين المتطوعين و الرياضيين"),
+    ("احتضن مستشفى الأمير سلطان بالرياض اللقاء", "مستشفى الأمير سلطان"),
+    ("قدمت جمعية أفق بلادي للتنمية الشاملة، بدورها، الدعم", "جمعية أفق بلادي للتنمية الشاملة"),
+    ("شاركت الجمعية الليبية للمكفوفين بصريا في اللقاء", "الجمعية الليبية للمكفوفين بصريا"),
+    ("نظمت جمعية “سنابل العطاء” حملة", "جمعية “سنابل العطاء"),
+    ('أعلنت جمعية النهضة "يد في يد" عن برنامجها', 'جمعية النهضة "يد في يد'),
+    ("ساهمت جمعية Les Amis du Coeur في الحملة", "جمعية Les Amis du Coeur"),
+    ("تسلم المستشفى دعما من الهلال الأحمر القطري", "الهلال الأحمر القطري"),
+    ("تنظم كلية الطب بوجدة يوما دراسيا", "كلية الطب"),
+])
+def test_org_head_and_chain(text, org):
+    assert org in spans(text, "ORG")
+
+
+@pytest.mark.parametrize("text, not_org", [
+    ("استفاد المرضى من خدمات مركز صحي قريب", "مركز صحي"),
+    ("تأسست جمعية خيرية جديدة", "جمعية خيرية"),
+    ("أعلنت مؤسسة الإحسان الخيرية بالدار البيضاء عن حملة", "مؤسسة الإحسان الخيرية بالدار البيضاء"),
+    ("وأكد رئيس مجلس إدارة الجمعية أن العمل مستمر", "مجلس إدارة الجمعية"),
+    ("نظمت جمعية الفجر قافلة طبية", "جمعية الفجر قافلة"),
+    ("أعلنت وزارة الصحة بأنه سيتم توزيع اللقاحات", "وزارة الصحة بأنه"),
+])
+def test_org_chain_stops(text, not_org):
+    assert not_org not in spans(text, "ORG")
+
+
+@pytest.mark.parametrize("text, backref", [
+    ("وأكدت الجمعية أن القافلة ستتكرر", "الجمعية"),
+    ("وضعت المندوبية المذكورة المركز رهن الإشارة", "المندوبية"),
+    ("وقدمت المديرية الجهوية، من جهتها، الدعم", "المديرية الجهوية"),
+])
+def test_definite_head_alone_is_a_back_reference(text, backref):
+    assert backref in spans(text, "ORG", generic=True)
+    assert backref not in spans(text, "ORG")
+
+
+def test_latin_bullet_list_and_acronym():
+    text = "ساهمت المختبرات التالية:\n– Pharma Nova.\n– BioLab Maroc.\nبتنسيق مع منظمة OMS"
+    orgs = spans(text, "ORG")
+    assert "Pharma Nova" in orgs and "BioLab Maroc" in orgs and "OMS" in orgs
+
+
+@pytest.mark.parametrize("text, person", [
+    ("وبحضور السيد كريم الفاسي عامل الإقليم", "كريم الفاسي"),
+    ("صرحت الدكتورة سلمى بنعلي، رئيسة الجمعية، بأن", "سلمى بنعلي"),
+    ("وأوضح د.يوسف العلوي أن الحملة ناجحة", "يوسف العلوي"),
+    ("وأوضح د. يوسف العلوي أن الحملة ناجحة", "يوسف العلوي"),
+    ("رئيس المؤسسة السيد الحاج عمر بوزيد وقد حضر", "عمر بوزيد"),
+    ("وقال رئيس الجمعية، هشام العمراني، إن القافلة", "هشام العمراني"),
+    ("• البروفيسور رشيد التازي – أستاذ الجراحة", "رشيد التازي"),
+    ("- سناء الإدريسي – منسقة البرنامج", "سناء الإدريسي"),
+    ("حضرت السيدة نعيمة الصافي والسيدة خديجة الوزاني", "خديجة الوزاني"),
+    ("وقع الاتفاقية كل من والي الجهة وكريم الصبار نائب الرئيس", "كريم الصبار"),
+    ("واختتم الأستاذ محمد حسن الكتاني رئيس الجمعية اللقاء", "محمد حسن الكتاني"),
+    ("حضر السيد الحاج علي نايت باها الرئيس المؤسس", "علي نايت باها"),
+    ("صرح يوسف الزياني، الممرض الرئيسي، أن", "يوسف الزياني"),
+    ("رشيد بنمنصور\n\nنظمت جمعية الوفاء حملة", "رشيد بنمنصور"),
+])
+def test_person_names_without_titles(text, person):
+    assert person in spans(text, "PER")
+
+
+@pytest.mark.parametrize("text, wrong", [
+    ("وأوضحت الدكتورة لبنى الشرقاوي التدخل السريع", "لبنى الشرقاوي التدخل"),
+    ("حضر السيد مصطفى الوردي", "السيد مصطفى الوردي"),
+    ("بمستشفى محمد السادس", "محمد السادس"),
+    ("وأكد الطبيب المتعاقد أن", "المتعاقد"),
+    ("ساهم محمود الطاهري بتمريرة لينهي اللقاء", "محمود الطاهري بتمريرة"),
+])
+def test_person_names_stop_and_titles_are_stripped(text, wrong):
+    assert wrong not in spans(text, "PER")
+
+
+@pytest.mark.parametrize("text, place", [
+    ("انطلقت القافلة بمدينة مراكش", "مراكش"),
+    ("في دوار آيت بوزيد بإقليم أزيلال", "آيت بوزيد"),
+    ("في دوار آيت بوزيد بإقليم أزيلال", "أزيلال"),
+    ("استفاد سكان إقليمأزيلال من القافلة", "أزيلال"),
+    ("وصلت القافلة إلى تنغير وورزازات", "ورزازات"),
+    ("انطلقت الحملة من وجدة", "وجدة"),
+    ("بجماعة إغرم", "إغرم"),
+    ("أمطار بأقاليم ميدلت، وبولمان، وتنغير", "بولمان"),
+    ("أمطار بأقاليم ميدلت، وبولمان، وتنغير", "تنغير"),
+    ("زارت القافلة تالوين، وتافراوت، وطاطا", "تافراوت"),
+    ("جرت الحملة في المغرب وتونس", "تونس"),
+    ("بجهة درعة-تافيلالت", "درعة-تافيلالت"),
+    ("في مدينة الدارالبيضاء", "الدارالبيضاء"),
+    ("بتعاون مع جماعة تيزي نتاست", "تيزي نتاست"),
+    ("في حي المسيرة بمدينة العيون", "العيون"),
+])
+def test_places(text, place):
+    assert place in spans(text, "LOC")
+
+
+@pytest.mark.parametrize("text, wrong", [
+    ("خدمات في طب العيون وأمراض القلب", "العيون"),
+    ("من أجل تحسين الخدمات", "أجل"),
+    ("وأكدت الجهة خصاصا كبيرا", "خصاصا"),
+    ("ينحدرون من مناطق نفوذ الجماعة", "نفوذ"),
+    ("الدعم المالي للجمعية", "مالي"),
+])
+def test_not_places(text, wrong):
+    assert wrong not in spans(text, "LOC")
+
+
+@pytest.mark.parametrize("text, acting", [
+    ("نظمت جماعة تافراوت بشراكة مع جمعية محلية قافلة", "جماعة تافراوت"),
+    ("وقعت جمعية النخيل وجماعة تالوين اتفاقية", "جماعة تالوين"),
+])
+def test_commune_acting_is_also_an_org(text, acting):
+    assert acting in spans(text, "ORG")
+
+
+def test_commune_as_venue_is_only_a_place():
+    text = "شهدت جماعة تالوين تنظيم قافلة طبية"
+    assert "جماعة تالوين" not in spans(text, "ORG")
+    assert "تالوين" in spans(text, "LOC")
+
+
+# -- component ---------------------------------------------------------------------
+
+def test_component_writes_span_group_with_why():
+    nlp = spacy.blank("ar")
+    nlp.add_pipe("civic_entity_ruler")
+    doc = nlp("نظمت جمعية النور للتنمية قافلة بمدينة مراكش")
+    labels = {(s.label_, s.text) for s in doc.spans["civic_rules"]}
+    assert ("ORG", "جمعية النور للتنمية") in labels
+    assert ("LOC", "مراكش") in labels
+    assert all(s._.why for s in doc.spans["civic_rules"])
+
+
+def test_initialize_with_patterns_adds_a_head_word():
+    nlp = spacy.blank("ar")
+    ruler = nlp.add_pipe("civic_entity_ruler")
+    text = "نظمت عصبة الأمل للإغاثة حملة"
+    before = nlp(text)
+    assert "عصبة الأمل للإغاثة" not in [s.text for s in before.spans["civic_rules"]]
+    extra = {"label": "ORG", "pattern": "عصبة", "id": "org.head.test", "kind": "org_head", "strength": "strong"}
+    ruler.initialize(patterns=list(default_patterns()) + [extra])
+    after = nlp(text)
+    assert "عصبة الأمل للإغاثة" in [s.text for s in after.spans["civic_rules"]]
+
+
+def test_ruler_round_trip_to_and_from_disk(tmp_path):
+    nlp = spacy.blank("ar")
+    ruler = nlp.add_pipe("civic_entity_ruler", config={"spans_key": "rules_here"})
+    extra = {"label": "ORG", "pattern": "عصبة", "id": "org.head.test", "kind": "org_head", "strength": "strong"}
+    ruler.add_patterns([extra])
+    nlp.to_disk(tmp_path / "pipe")
+    assert (tmp_path / "pipe" / "civic_entity_ruler" / "patterns.jsonl").exists()
+    nlp2 = spacy.load(tmp_path / "pipe")
+    ruler2 = nlp2.get_pipe("civic_entity_ruler")
+    assert isinstance(ruler2, EntityRuler)
+    assert ruler2.patterns == ruler.patterns
+    text = "نظمت عصبة الأمل للإغاثة حملة بمدينة فاس"
+    doc1, doc2 = nlp(text), nlp2(text)
+    got = [(s.label_, s.text) for s in doc2.spans["rules_here"]]
+    assert got == [(s.label_, s.text) for s in doc1.spans["rules_here"]]
+    assert ("ORG", "عصبة الأمل للإغاثة") in got
+
+
+def test_ruler_round_trip_through_bytes():
+    nlp = spacy.blank("ar")
+    ruler = nlp.add_pipe("civic_entity_ruler")
+    other = EntityRuler(nlp).from_bytes(ruler.to_bytes())
+    assert other.patterns == ruler.patterns
+    assert other.rules.lexicon == ruler.rules.lexicon
