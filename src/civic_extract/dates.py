@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
@@ -83,6 +83,8 @@ class Lexicon:
     relative: dict[str, str]  # cue -> "current" | "past" | "next"
     relative_day: dict[str, int]  # cue -> offset in days from publication
     cues: dict[str, list[str]]
+    between: frozenset[str]  # range openers closed by و (بين 10 و12)
+    month_part: dict[str, int]  # الأسبوع -> 7 days, النصف -> 15
     month_key: dict[str, int] = field(default_factory=dict)
     hijri_key: dict[str, int] = field(default_factory=dict)
     weekday_key: dict[str, int] = field(default_factory=dict)
@@ -113,6 +115,8 @@ def lexicon() -> Lexicon:
         relative=relative,
         relative_day={_key(w): n for w, n in cues["relative_day"].items()},
         cues=lists,
+        between=frozenset(_key(w) for w in cues["range_between"]),
+        month_part={_key(w): n for w, n in cues["month_part"].items()},
     )
     lex.month_key.update({_key(w): n for n, ws in months.items() for w in ws})
     lex.hijri_key.update({_key(w): n for n, ws in hijri_months.items() for w in ws})
@@ -145,16 +149,27 @@ def _trie(words: Iterable[str]) -> str:
     return emit(root)
 
 
-def _alternation(words: Iterable[str], right_bound: bool = True) -> str:
-    """Normalised words as a trie with Arabic word bounds (a proclitic may precede).
+def _body(words: Iterable[str], trie: bool = True) -> str:
+    """An alternation of normalised words: a trie, or longest first (see :func:`_words`)."""
+    forms = {w for w in words if w}
+    if trie:
+        return f"(?:{_trie(forms)})"
+    by_length = sorted(forms, key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(r"\s*".join(regex.escape(p) for p in w.split()) for w in by_length) + ")"
+
+
+def _words(words: Iterable[str], right_bound: bool = True, trie: bool = True) -> str:
+    """Normalised words with Arabic word bounds (a proclitic may precede).
 
     Without ``right_bound`` a word may be glued to what follows, as the
-    conjunction و is (``و03``، ``ويوم``).
+    conjunction و is (``و03``، ``ويوم``). A left context is matched backwards,
+    where a trie would stop at the shortest word (بين before ما بين), so it gets
+    a plain alternation, longest first (``trie=False``).
     """
-    return f"{_LB}(?:{_trie({w for w in words if w})})" + (_RB if right_bound else "")
+    return _LB + _body(words, trie) + (_RB if right_bound else "")
 
 
-def _month_alternation(table: dict[int, list[str]]) -> str:
+def _month_words(table: dict[int, list[str]], trie: bool = True) -> str:
     """Month names, each optionally doubled by a name of the same month.
 
     The doubled form (مارس "آذار"، آذار (مارس)، أيلول/سبتمبر) is one month; the
@@ -163,43 +178,50 @@ def _month_alternation(table: dict[int, list[str]]) -> str:
     """
     parts = []
     for names in table.values():
-        one = f"(?:{_trie(names)}){_RB}"
+        one = _body(names, trie) + _RB
         parts.append(rf"{one}(?:\s*[(\[\"«“'/\-]\s*{one}\s*[)\]\"»”']?)?")
     return f"{_LB}(?:" + "|".join(parts) + ")"
 
 
-def _lexical(lex: Lexicon) -> dict[str, str]:
-    """The word-list placeholders of ``patterns.json``."""
+def _lexical(lex: Lexicon, trie: bool = True) -> dict[str, str]:
+    """The word-list placeholders of ``patterns.json`` (``trie=False`` for left contexts)."""
     c, raw = lex.cues, _data("cues.json")
+
+    def alt(words: Iterable[str], right_bound: bool = True) -> str:
+        return _words(words, right_bound, trie)
+
     rel_words = {sense: [_fold(w) for w in ws] for sense, ws in raw["relative"].items()}
     relative_day = [_fold(w) for w in raw["relative_day"]]
     today = [w for w in relative_day if lex.relative_day[_key(w)] == 0]
     return {
-        "MONTH": _month_alternation(lex.months),
-        "HMONTH": _month_alternation(lex.hijri_months),
-        "WD": _alternation(w for ws in lex.weekdays.values() for w in ws),
-        "ORD": _alternation(_fold(w) for ws in raw["ordinal_day"].values() for w in ws),
+        "MONTH": _month_words(lex.months, trie),
+        "HMONTH": _month_words(lex.hijri_months, trie),
+        "WD": alt(w for ws in lex.weekdays.values() for w in ws),
+        "ORD": alt(_fold(w) for ws in raw["ordinal_day"].values() for w in ws),
         "GYEAR": r"(?<!\d)(?:19|20)\d\d(?!\d|[.,]\d)",
         "HYEAR": r"(?<!\d)1[345]\d\d(?!\d|[.,]\d)",
-        "DAYPFX": _alternation(c["day_prefix"]),
-        "TIME": _alternation(c["time_of_day"]),
-        "EQUIV": _alternation(c["equivalence"]),
-        "FROM": _alternation(c["range_from"]),
-        "TO": _alternation(c["range_to"]),
-        "AND": _alternation(c["list_and"], right_bound=False),
-        "MONTHWORD": _alternation(c["month_word"]),
-        "YEARWORD": _alternation(c["year_word"]),
-        "YEARWORD_SHORT": _alternation(c["year_word_short"]),
-        "GSUF": _alternation(c["gregorian_suffix"]),
-        "GSUFW": _alternation(c["gregorian_suffix_word"]),
-        "HSUF": _alternation(c["hijri_suffix"]),
-        "REL": _alternation(w for ws in rel_words.values() for w in ws),
-        "RELPN": _alternation(rel_words["past"] + rel_words["next"]),
-        "TODAY": _alternation(today),
-        "RELDAY": _alternation(w for w in relative_day if w not in today),
-        "WEEK": _alternation(c["relative_week"]),
-        "THEMONTH": _alternation(c["relative_month"]),
-        "THIS": _alternation(c["this"]),
+        "DAYPFX": alt(c["day_prefix"]),
+        "TIME": alt(c["time_of_day"]),
+        "EQUIV": alt(c["equivalence"]),
+        "FROM": alt(c["range_from"]),
+        "TO": alt(c["range_to"]),
+        "AND": alt(c["list_and"], right_bound=False),
+        "MONTHWORD": alt(c["month_word"]),
+        "YEARWORD": alt(c["year_word"]),
+        "YEARWORD_SHORT": alt(c["year_word_short"]),
+        "GSUF": alt(c["gregorian_suffix"]),
+        "GSUFW": alt(c["gregorian_suffix_word"]),
+        "HSUF": alt(c["hijri_suffix"]),
+        "REL": alt(w for ws in rel_words.values() for w in ws),
+        "RELPN": alt(rel_words["past"] + rel_words["next"]),
+        "TODAY": alt(today),
+        "RELDAY": alt(w for w in relative_day if w not in today),
+        "WEEK": alt(c["relative_week"]),
+        "THEMONTH": alt(c["relative_month"]),
+        "THEYEAR": alt(c["relative_year"]),
+        "PART": alt(_fold(w) for w in raw["month_part"]),
+        "LAST": alt(c["last"]),
+        "THIS": alt(c["this"]),
     }
 
 
@@ -243,10 +265,10 @@ LEFT_REACH = 80
 def patterns() -> tuple[Pattern, ...]:
     """The candidate patterns, compiled once from ``patterns.json`` and the word lists."""
     spec = _data("patterns.json")
-    words = _lexical(lexicon())
+    words, left_words = _lexical(lexicon()), _lexical(lexicon(), trie=False)
 
     def build(template: str, flags: int = 0) -> "regex.Pattern[str]":
-        return regex.compile(_expand(template, spec["macros"], words), flags)
+        return regex.compile(_expand(template, spec["macros"], left_words if flags else words), flags)
 
     return tuple(
         Pattern(
@@ -263,7 +285,7 @@ def patterns() -> tuple[Pattern, ...]:
 def _month_anchor() -> "regex.Pattern[str]":
     """Any month name, Gregorian or Hijri: where month-led patterns are tried."""
     lex = lexicon()
-    return regex.compile(_alternation([w for t in (lex.months, lex.hijri_months) for ws in t.values() for w in ws]))
+    return regex.compile(_words([w for t in (lex.months, lex.hijri_months) for ws in t.values() for w in ws]))
 
 
 class Hit:
@@ -311,6 +333,22 @@ class Found:
     calendar: str
     rule: str
     relative: bool = False
+    # An impossible date (31 فبراير 2023): it wins its span, so no shorter
+    # reading (فبراير 2023) is taken from inside it, and is then dropped.
+    blocker: bool = False
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a resolver knows beyond its match.
+
+    ``published`` fixes relative dates and dates written without a year;
+    ``anchor`` is the last full date written before the match, which fixes the
+    year of a later ``يوم الأحد 6 نيسان`` when the weekday agrees with it.
+    """
+
+    published: date | None
+    anchor: date | None = None
 
 
 @dataclass
@@ -388,6 +426,20 @@ def _pick(options: list[date], pub: date, own: date | None, rel: str | None, wee
     return own
 
 
+def _day(year: int, month: int, day: int, is_hijri: bool) -> date | None:
+    """The Gregorian day of a day in either calendar; day -1 is the month's last (موفى ماي)."""
+    if is_hijri:
+        if day == -1:
+            bounds = hijri.month_bounds(year, month)
+            return bounds[1] if bounds else None
+        return hijri.to_gregorian(year, month, day)
+    if not GREGORIAN_YEARS[0] <= year <= GREGORIAN_YEARS[1]:
+        return None
+    if day == -1:
+        return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return _safe_date(year, month, day)
+
+
 def _infer_day(month: int, day: int, is_hijri: bool, pub: date, rel: str | None, weekday: int | None) -> int | None:
     """The year (in the item's own calendar) of a day and month written without one."""
     if is_hijri:
@@ -395,10 +447,9 @@ def _infer_day(month: int, day: int, is_hijri: bool, pub: date, rel: str | None,
         if here is None:
             return None
         base = here[0]
-        pairs = {y: hijri.to_gregorian(y, month, day) for y in (base - 1, base, base + 1)}
     else:
         base = pub.year
-        pairs = {y: _safe_date(y, month, day) for y in (base - 1, base, base + 1)}
+    pairs = {y: _day(y, month, day, is_hijri) for y in (base - 1, base, base + 1)}
     by_date = {g: y for y, g in pairs.items() if g is not None}
     pick = _pick(list(by_date), pub, pairs[base], rel, weekday)
     return by_date.get(pick) if pick else None
@@ -407,11 +458,7 @@ def _infer_day(month: int, day: int, is_hijri: bool, pub: date, rel: str | None,
 def _item_date(item: _Item) -> date | None:
     if item.month is None or item.year is None:
         return None
-    if item.hijri:
-        return hijri.to_gregorian(item.year, item.month, item.day)
-    if not GREGORIAN_YEARS[0] <= item.year <= GREGORIAN_YEARS[1]:
-        return None
-    return _safe_date(item.year, item.month, item.day)
+    return _day(item.year, item.month, item.day, item.hijri)
 
 
 def _items(m: Hit) -> tuple[list[_Item], bool] | None:
@@ -426,7 +473,7 @@ def _items(m: Hit) -> tuple[list[_Item], bool] | None:
         text = m.string[s:e]
         if name in ("d", "dw"):
             day = int(text) if name == "d" else lex.ordinals.get(_key(text))
-            if day is None or not 1 <= day <= 31:
+            if day is None or not (1 <= day <= 31 or day == -1):
                 return None  # the pattern takes any one or two digits; the range is checked here
             items.append(_Item(s, e, day))
             continue
@@ -464,7 +511,29 @@ def _segments(items: list, to_spans: list[tuple[int, int]], closed: Any) -> list
     return segments
 
 
-def _resolve_day_month(m: Hit, pub: date | None, rule: str) -> list[Found]:
+def _start(m: Hit, ranged: bool) -> int:
+    """Where the first date of a match starts: with ``من``/``بين`` only if they open a range.
+
+    ``من 10 إلى 12 يناير`` and ``بين 10 و12 يناير`` are periods that start at the
+    preposition; in ``ابتداء من 10 يناير 2024`` the date is the day itself.
+    """
+    spans = m.spans("from")
+    if not spans or ranged or _key(m.group("from") or "") in lexicon().between:
+        return m.start()
+    after = spans[0][1]
+    while after < len(m.string) and m.string[after].isspace():
+        after += 1
+    return after
+
+
+def _item_start(m: Hit, item: _Item, items: list[_Item]) -> int:
+    """Start of a later date of a list, with its own ``يوم``/weekday (``… ويوم 12 أبريل``)."""
+    before = max((i.end for i in items if i.end <= item.start), default=m.start())
+    pres = [s for s, e in m.spans("pre") if e > s and before <= s < item.start]
+    return min(pres, default=item.start)
+
+
+def _resolve_day_month(m: Hit, ctx: Context, rule: str) -> list[Found]:
     read = _items(m)
     if not read:
         return []
@@ -480,11 +549,11 @@ def _resolve_day_month(m: Hit, pub: date | None, rule: str) -> list[Found]:
     out = []
     for k, (group, ranged) in enumerate(segments):
         final = k == len(segments) - 1
-        start = m.start() if k == 0 else group[0].start
+        start = _start(m, ranged) if k == 0 else _item_start(m, group[0], items)
         end = m.end() if final and not trimmed else group[-1].end
         rel = _rel(m) if final and not trimmed else None
         weekday = _weekday(m) if k == 0 and len(group) == 1 else None
-        found = _day_segment(group, ranged or (k == 0 and bool(m.group("from"))), start, end, rel, weekday, pub, rule)
+        found = _day_segment(group, ranged or (k == 0 and bool(m.group("from"))), start, end, rel, weekday, ctx, rule)
         if found is None:
             return []  # one unreadable date makes the whole list suspect
         out.append(found)
@@ -492,21 +561,30 @@ def _resolve_day_month(m: Hit, pub: date | None, rule: str) -> list[Found]:
 
 
 def _day_segment(group: list[_Item], ranged: bool, start: int, end: int, rel: str | None,
-                 weekday: int | None, pub: date | None, rule: str) -> Found | None:
+                 weekday: int | None, ctx: Context, rule: str) -> Found | None:
     """One date of a list: a day, or the period from its first to its last day."""
     last = group[-1]
     inferred = last.year is None
     if inferred:
-        if pub is None:
+        if ctx.published is not None:
+            last.year = _infer_day(last.month, last.day, last.hijri, ctx.published, rel, weekday)
+        elif ctx.anchor is not None and weekday is not None and rel is None:
+            last.year = _infer_day(last.month, last.day, last.hijri, ctx.anchor, None, weekday)
+            found = _day(last.year, last.month, last.day, last.hijri) if last.year else None
+            if found is None or found.weekday() != weekday:
+                return None  # no year in the text agrees with the weekday written
+        if last.year is None:
             return None
-        last.year = _infer_day(last.month, last.day, last.hijri, pub, rel, weekday)
         for item in group[:-1]:
             if item.year is None and item.hijri == last.hijri:
                 item.year = last.year
     dates = [_item_date(i) for i in group]
     if any(d is None for d in dates):
+        if all(i.year is not None for i in group) and not inferred:
+            return Found(start, end, "", "", "day", "", rule, blocker=True)
         return None
-    calendar = "relative" if inferred else "hijri" if last.hijri else "gregorian"
+    own = "hijri" if last.hijri else "gregorian"
+    calendar = "relative" if inferred and ctx.published is not None else own
     lo, hi = dates[0], dates[-1]
     if ranged and len(group) == 2 and lo > hi and not group[0].own_year and not group[0].hijri:
         lo = _safe_date(lo.year - 1, lo.month, lo.day)  # من 28 دجنبر إلى 3 يناير 2025
@@ -517,7 +595,7 @@ def _day_segment(group: list[_Item], ranged: bool, start: int, end: int, rel: st
     return Found(start, end, _iso(lo), _iso(hi), "day", calendar, rule, inferred)
 
 
-def _resolve_numeric(m: Hit, pub: date | None, rule: str) -> list[Found]:
+def _resolve_numeric(m: Hit, ctx: Context, rule: str) -> list[Found]:
     day, month = int(m.group("d")), int(m.group("mn"))
     if m.group("hy"):
         d = hijri.to_gregorian(int(m.group("hy")), month, day)
@@ -525,7 +603,9 @@ def _resolve_numeric(m: Hit, pub: date | None, rule: str) -> list[Found]:
     else:
         d = _safe_date(int(m.group("y")), month, day)
         calendar = "gregorian"
-    return [Found(m.start(), m.end(), _iso(d), _iso(d), "day", calendar, rule)] if d else []
+    if d is None:
+        return [Found(m.start(), m.end(), "", "", "day", calendar, rule, blocker=True)]
+    return [Found(m.start(), m.end(), _iso(d), _iso(d), "day", calendar, rule)]
 
 
 @dataclass
@@ -539,7 +619,8 @@ class _Month:
     year: int | None = None
 
 
-def _resolve_month_year(m: Hit, pub: date | None, rule: str) -> list[Found]:
+def _resolve_month_year(m: Hit, ctx: Context, rule: str) -> list[Found]:
+    pub = ctx.published
     lex = lexicon()
     months: list[_Month] = []
     for s, e, name in _spans(m, ("m", "hm", "y", "hy")):
@@ -559,7 +640,8 @@ def _resolve_month_year(m: Hit, pub: date | None, rule: str) -> list[Found]:
         for later, earlier in zip(reversed(group), group[-2::-1]):
             if earlier.year is None and earlier.hijri == later.hijri:
                 earlier.year = later.year
-        found = _month_segment(group, m.start() if k == 0 else group[0].start, m.end() if final else group[-1].end,
+        ranged = any(group[0].start <= s and e <= group[-1].end for s, e in m.spans("to"))
+        found = _month_segment(group, _start(m, ranged) if k == 0 else group[0].start, m.end() if final else group[-1].end,
                                _rel(m) if final else None, pub, rule)
         if found is None:
             return []
@@ -608,7 +690,7 @@ def _infer_month(month: int, is_hijri: bool, pub: date, rel: str) -> int | None:
     return year
 
 
-def _resolve_year(m: Hit, pub: date | None, rule: str) -> list[Found]:
+def _resolve_year(m: Hit, ctx: Context, rule: str) -> list[Found]:
     greg = [int(t) for t in m.captures("y")]
     hij = [int(t) for t in m.captures("hy")]
     if m.group("y2") and (greg or hij):
@@ -627,7 +709,8 @@ def _resolve_year(m: Hit, pub: date | None, rule: str) -> list[Found]:
     return [Found(m.start(), m.end(), _iso(min(b[0] for b in bounds)), _iso(max(b[1] for b in bounds)), "day", "hijri", rule)]
 
 
-def _resolve_relative_day(m: Hit, pub: date | None, rule: str) -> list[Found]:
+def _resolve_relative_day(m: Hit, ctx: Context, rule: str) -> list[Found]:
+    pub = ctx.published
     if pub is None:
         return []
     offset = lexicon().relative_day.get(_key(m.group("rd")))
@@ -645,15 +728,46 @@ def _resolve_relative_day(m: Hit, pub: date | None, rule: str) -> list[Found]:
     return [Found(m.start(), m.end(), _iso(d), _iso(d), "day", "relative", rule, relative=True)]
 
 
-def _resolve_relative_weekday(m: Hit, pub: date | None, rule: str) -> list[Found]:
-    weekday, rel = _weekday(m), _rel(m)
-    if pub is None or weekday is None or rel not in ("past", "next"):
+def _resolve_relative_weekday(m: Hit, ctx: Context, rule: str) -> list[Found]:
+    """``يوم الخميس الماضي``، ``يومي السبت والأحد الماضيين``: the last (or next) such days."""
+    pub, rel = ctx.published, _rel(m)
+    weekdays = [lexicon().weekday_key.get(_key(w)) for w in m.captures("wd")]
+    if pub is None or not weekdays or None in weekdays or rel not in ("past", "next"):
         return []
     step = -1 if rel == "past" else 1
-    d = pub + timedelta(days=step)
-    while d.weekday() != weekday:
-        d += timedelta(days=step)
-    return [Found(m.start(), m.end(), _iso(d), _iso(d), "day", "relative", rule, relative=True)]
+    days = []
+    for weekday in weekdays:
+        d = pub + timedelta(days=step)
+        while d.weekday() != weekday:
+            d += timedelta(days=step)
+        days.append(d)
+    return [Found(m.start(), m.end(), _iso(min(days)), _iso(max(days)), "day", "relative", rule, relative=True)]
+
+
+def _resolve_month_part(m: Hit, ctx: Context, rule: str) -> list[Found]:
+    """``الأسبوع الأول من أيلول 2024``، ``النصف الثاني من تشرين الأول``: days of a month."""
+    months = _resolve_month_year(m, ctx, rule)
+    if len(months) != 1:
+        return []
+    month = months[0]
+    lo, hi = _bounds(month)
+    size = lexicon().month_part.get(_key(m.group("part") or ""))
+    word = _key(m.group("po") or "")
+    if size is None:
+        return []
+    if word in {_key(w) for w in lexicon().cues["last"]}:
+        first = hi - timedelta(days=size - 1)
+    else:
+        n = lexicon().ordinals.get(word)
+        if n is None or n < 1:
+            return []
+        first = lo + timedelta(days=size * (n - 1))
+        if first > hi:
+            return []
+        last = first + timedelta(days=size - 1)
+        # A part past the month's end stops there; a half runs to the end (16 to 30 or 31).
+        hi = hi if last > hi or (size >= 14 and (hi - last).days < size) else last
+    return [replace(month, first=_iso(first), last=_iso(hi), precision="day")]
 
 
 def _shift(m: Hit) -> int | None:
@@ -662,8 +776,9 @@ def _shift(m: Hit) -> int | None:
     return {"current": 0, "past": -1, "next": 1}.get(_rel(m) or "")
 
 
-def _resolve_relative_week(m: Hit, pub: date | None, rule: str) -> list[Found]:
+def _resolve_relative_week(m: Hit, ctx: Context, rule: str) -> list[Found]:
     """``الأسبوع المقبل``: Monday to Sunday (ISO 8601) of the week after publication."""
+    pub = ctx.published
     shift = _shift(m)
     if pub is None or shift is None:
         return []
@@ -671,13 +786,28 @@ def _resolve_relative_week(m: Hit, pub: date | None, rule: str) -> list[Found]:
     return [Found(m.start(), m.end(), _iso(monday), _iso(monday + timedelta(days=6)), "day", "relative", rule, relative=True)]
 
 
-def _resolve_relative_month(m: Hit, pub: date | None, rule: str) -> list[Found]:
+def _resolve_relative_month(m: Hit, ctx: Context, rule: str) -> list[Found]:
+    pub = ctx.published
     shift = _shift(m)
     if pub is None or shift is None:
         return []
     index = pub.year * 12 + pub.month - 1 + shift
     d = date(index // 12, index % 12 + 1, 1)
     return [Found(m.start(), m.end(), _iso(d, "month"), _iso(d, "month"), "month", "relative", rule, relative=True)]
+
+
+def _resolve_relative_year(m: Hit, ctx: Context, rule: str) -> list[Found]:
+    """``العام الماضي``، ``السنة المقبلة``: a year against publication.
+
+    ``هذا العام``/``هذه السنة`` are left out: the press uses them for "these days"
+    as much as for the calendar year.
+    """
+    pub = ctx.published
+    shift = _shift(m)
+    if pub is None or shift is None:
+        return []
+    year = str(pub.year + shift)
+    return [Found(m.start(), m.end(), year, year, "year", "relative", rule, relative=True)]
 
 
 RESOLVERS = {
@@ -689,36 +819,92 @@ RESOLVERS = {
     "relative_weekday": _resolve_relative_weekday,
     "relative_week": _resolve_relative_week,
     "relative_month": _resolve_relative_month,
+    "relative_year": _resolve_relative_year,
+    "month_part": _resolve_month_part,
 }
 
 
 # ---------------------------------------------------------------- guards
 
-_WORD_BEFORE = regex.compile(r"(\p{L}+)[^\p{L}\d]*$")
+_WORDS_BEFORE = regex.compile(r"(?r)\p{L}+")
+_PROCLITIC = regex.compile(r"^[وبلفك](?=\p{L}{2})")
+
+
+def _words_before(text: str, pos: int, n: int) -> list[str]:
+    """Up to ``n`` words before ``pos``, nearest last, stopping at a line or sentence break."""
+    stop = max(text.rfind("\n", 0, pos), text.rfind(".", 0, pos), pos - 60)
+    words = [w.group() for w in _WORDS_BEFORE.finditer(text, max(0, stop), pos)][:n]
+    return words[::-1]
+
+
+def _bare(word: str) -> str:
+    """A word without its one-letter proclitic (بدار -> دار)."""
+    return _PROCLITIC.sub("", word)
 
 
 @lru_cache(maxsize=1)
 def _recurring() -> "regex.Pattern[str]":
-    return regex.compile(r"\s*[,،]?\s*" + _alternation(lexicon().cues["recurring_after"]))
+    return regex.compile(r"\s*[,،]?\s*" + _words(lexicon().cues["recurring_after"]))
+
+
+@lru_cache(maxsize=1)
+def _cue_sets() -> dict[str, frozenset[str]]:
+    c = lexicon().cues
+    keys = ("not_today_after", "name_of_source", "name_before", "ordinal_day_after", "ordinal_day_words")
+    return {k: frozenset(c[k]) for k in keys} | {"ordinal_day_words": frozenset(_key(w) for w in c["ordinal_day_words"])}
+
+
+def _named(words: list[str]) -> bool:
+    """``ملعب 20 أوت 1955``، ``دار الشباب 8 ماي 1945``: a date that is part of a name."""
+    names = _cue_sets()["name_before"]
+    return any(" ".join([_bare(words[i])] + words[i + 1:]) in names for i in range(len(words)))
 
 
 def _keep(m: Hit, p: Pattern) -> bool:
     """Context a pattern cannot see: what makes a match not a date."""
     if not all(any(m.spans(g) for g in alternatives) for alternatives in p.needs):
         return False
-    text = m.string
+    text, cues = m.string, _cue_sets()
+    before = _words_before(text, m.start(), 3)
+    after = text[m.end():m.end() + 3].lstrip(" ")[:2]
     if p.name == "today":
-        # اليوم الأول من الحملة، اليوم العالمي، طيلة اليوم، في اليوم: a day, not today.
-        before = _WORD_BEFORE.search(text, max(0, m.start() - 20), m.start())
-        if before and before.group(1) in lexicon().cues["not_today_after"]:
+        # اليوم الأول من الحملة، اليوم العالمي، طيلة اليوم: a day, not today;
+        # صحيفة طيبة اليوم: a name.
+        if before and _bare(before[-1]) in cues["not_today_after"] or before and before[-1] in cues["not_today_after"]:
             return False
-        if m.group("wd") is None:
-            after = text[m.end():m.end() + 3].lstrip(" ")[:2]
-            if after == "ال" or after[:1].isdigit() or (after and after[0] in "\"”»'"):
-                return False
+        if any(_bare(w) in cues["name_of_source"] for w in before):
+            return False
+        if m.group("wd") is None and (after == "ال" or after[:1].isdigit() or (after and after[0] in "\"”»'")):
+            return False
+    if p.kind in ("relative_month", "relative_year"):
+        if m.group("this") and after == "ال":
+            return False  # هذا الشهر الفضيل, هذا العام الدراسي: a named month or a school year
+        if p.kind == "relative_year" and before and before[-1].startswith("ال") and _key(m.core.group()).startswith("العام"):
+            return False  # الأمين العام الحالي: "general", not "year"
+    if p.kind in ("day_month", "numeric", "month_year") and _named(before):
+        return False
+    if p.name == "ordinal_day_month" and not _ordinal_is_day(m, before):
+        return False
     if p.kind == "day_month" and _recurring().match(text, m.end()):
         return False  # 14 يونيو من كل سنة: a yearly day, not a date
     return True
+
+
+def _ordinal_is_day(m: Hit, before: list[str]) -> bool:
+    """``في الخامس من ديسمبر`` is a day; ``الأسبوع الأول من أيلول`` is not.
+
+    An ordinal is read as a day after a weekday or ``يوم`` of the left context,
+    at the start of a line or clause, or after a preposition of time.
+    """
+    first, end = m.spans("dw")[0]
+    if _key(m.string[first:end]) in _cue_sets()["ordinal_day_words"]:
+        return True  # فاتح ماي، غرة نوفمبر: words that only ever name a day
+    if first > m.start():
+        return True  # something of the left context (a weekday, يوم) precedes it
+    gap = m.string[max(0, first - 3):first].strip()
+    if not before or (gap and not gap[-1].isalpha()):
+        return True
+    return _bare(before[-1]) in _cue_sets()["ordinal_day_after"] or before[-1] in _cue_sets()["ordinal_day_after"]
 
 
 def _cores(text: str, p: Pattern, months: list[int]) -> Iterator[regex.Match]:
@@ -731,9 +917,10 @@ def _cores(text: str, p: Pattern, months: list[int]) -> Iterator[regex.Match]:
         yield from p.core.finditer(text)
 
 
-def _hits(text: str) -> Iterator[tuple[int, Pattern, Hit]]:
-    """Every candidate of every pattern, with its left context attached."""
+def _hits(text: str) -> list[tuple[int, Pattern, Hit]]:
+    """Every candidate of every pattern, with its left context attached, in text order."""
     months = [m.start() for m in _month_anchor().finditer(text)]
+    hits = []
     for rank, p in enumerate(patterns()):
         for core in _cores(text, p, months):
             if core.end() == core.start():
@@ -741,26 +928,56 @@ def _hits(text: str) -> Iterator[tuple[int, Pattern, Hit]]:
             left = p.left.match(text, max(0, core.start() - LEFT_REACH), core.start()) if p.left else None
             hit = Hit(core, left)
             if _keep(hit, p):
-                yield rank, p, hit
+                hits.append((rank, p, hit))
+    return sorted(hits, key=lambda h: (h[2].start(), h[0]))
 
 
 def _candidates(text: str, pub: date | None) -> list[Found]:
-    """Resolved candidates, overlaps settled leftmost-longest, then calendar pairs merged."""
-    found = sorted(
-        ((f.start, -(f.end - f.start), rank, f) for rank, p, hit in _hits(text) for f in RESOLVERS[p.kind](hit, pub, p.name)),
-        key=lambda t: t[:3],
-    )
+    """Resolved candidates, overlaps settled leftmost-longest, then pairs merged.
+
+    Hits are resolved in text order so that each knows the last full date
+    written before it (:class:`Context` ``anchor``).
+    """
+    found: list[tuple[int, int, int, Found]] = []
+    anchor = None
+    for rank, p, hit in _hits(text):
+        for f in RESOLVERS[p.kind](hit, Context(pub, anchor), p.name):
+            found.append((f.start, -(f.end - f.start), rank, f))
+            if f.precision == "day" and not f.relative and not f.blocker:
+                anchor = date.fromisoformat(f.first)
+    found.sort(key=lambda t: t[:3])
     chosen: list[Found] = []
     for start, _, _, f in found:
         if not chosen or start >= chosen[-1].end:
             chosen.append(f)
-    return _merge_calendars(text, chosen)
+    return _merge_ranges(text, _merge_calendars(text, [f for f in chosen if not f.blocker]))
+
+
+@lru_cache(maxsize=1)
+def _range_gap() -> "regex.Pattern[str]":
+    """What joins two dates into one period: ``… إلى …``، ``… وحتى …``."""
+    return regex.compile(r"[\s,،]*(?:و\s*)?" + _words(lexicon().cues["range_to"]) + r"\s*")
+
+
+def _merge_ranges(text: str, found: list[Found]) -> list[Found]:
+    """``من غرة نوفمبر 2024 إلى موفى ماي 2025``، ``اليوم الخميس وحتى الأحد المقبل``: one period."""
+    out: list[Found] = []
+    for f in found:
+        prev = out[-1] if out else None
+        if (prev and prev.precision == f.precision and _range_gap().fullmatch(text, prev.end, f.start)
+                and prev.first < f.last):
+            calendar = "relative" if "relative" in (prev.calendar, f.calendar) else prev.calendar
+            out[-1] = Found(prev.start, f.end, prev.first, f.last, f.precision, calendar,
+                            f"{prev.rule}..{f.rule}", prev.relative or f.relative)
+            continue
+        out.append(f)
+    return out
 
 
 @lru_cache(maxsize=1)
 def _bridge() -> "regex.Pattern[str]":
     """What may stand between a date and the same date in another calendar."""
-    equiv = _alternation(lexicon().cues["equivalence"])
+    equiv = _words(lexicon().cues["equivalence"])
     return regex.compile(rf"[\s(\[/،,:\-–]*(?:{equiv})?[\s(\[/،,:\-–]*")
 
 
