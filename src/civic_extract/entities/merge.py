@@ -280,7 +280,12 @@ def _entity(g: list[_Mention], gaz: Gazetteer) -> Entity:
     for m in g:
         by_key.setdefault(m.key, m)
     if label == "ORG":
-        best = max(by_key, key=lambda k: (len(k.split()), counts[k]))
+        # The longest form that another mention confirms (as itself or as a
+        # longer form starting with it): one mention's overrun (… المتطوعين)
+        # does not become the name when a shorter form recurs.
+        support = {k: sum(n for o, n in counts.items() if _org_words(o)[: len(_org_words(k))] == _org_words(k)) for k in by_key}
+        pool = [k for k in by_key if support[k] >= 2] or list(by_key)
+        best = max(pool, key=lambda k: (len(k.split()), counts[k]))
     elif label == "PER":
         best = max(by_key, key=lambda k: (counts[k], len(k.split()), len(k)))
     else:
