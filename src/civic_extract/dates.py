@@ -569,7 +569,8 @@ def _day_segment(group: list[_Item], ranged: bool, start: int, end: int, rel: st
         if ctx.published is not None:
             last.year = _infer_day(last.month, last.day, last.hijri, ctx.published, rel, weekday)
         elif ctx.anchor is not None and weekday is not None and rel is None:
-            last.year = _infer_day(last.month, last.day, last.hijri, ctx.anchor, None, weekday)
+            # the year nearest the anchor, kept only if the written weekday agrees
+            last.year = _infer_day(last.month, last.day, last.hijri, ctx.anchor, None, None)
             found = _day(last.year, last.month, last.day, last.hijri) if last.year else None
             if found is None or found.weekday() != weekday:
                 return None  # no year in the text agrees with the weekday written
@@ -850,7 +851,7 @@ def _recurring() -> "regex.Pattern[str]":
 @lru_cache(maxsize=1)
 def _cue_sets() -> dict[str, frozenset[str]]:
     c = lexicon().cues
-    keys = ("not_today_after", "name_of_source", "name_before", "ordinal_day_after", "ordinal_day_words")
+    keys = ("not_today_after", "name_of_source", "name_before", "ordinal_day_after", "ordinal_day_words", "general_nouns")
     return {k: frozenset(c[k]) for k in keys} | {"ordinal_day_words": frozenset(_key(w) for w in c["ordinal_day_words"])}
 
 
@@ -879,8 +880,8 @@ def _keep(m: Hit, p: Pattern) -> bool:
     if p.kind in ("relative_month", "relative_year"):
         if m.group("this") and after == "ال":
             return False  # هذا الشهر الفضيل, هذا العام الدراسي: a named month or a school year
-        if p.kind == "relative_year" and before and before[-1].startswith("ال") and _key(m.core.group()).startswith("العام"):
-            return False  # الأمين العام الحالي: "general", not "year"
+        if p.kind == "relative_year" and before and _bare(before[-1]) in cues["general_nouns"]:
+            return False  # الأمين العام الحالي، القطاع العام: "general", not "year"
     if p.kind in ("day_month", "numeric", "month_year") and _named(before):
         return False
     if p.name == "ordinal_day_month" and not _ordinal_is_day(m, before):

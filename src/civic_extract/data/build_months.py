@@ -157,8 +157,9 @@ def dumps(content: dict[str, Any]) -> str:
     return json.dumps(content, ensure_ascii=False, indent=1) + "\n"
 
 
-def stale(files: dict[str, dict[str, Any]], directory: Path = OUTPUT_DIR) -> list[str]:
+def stale(files: dict[str, dict[str, Any]], directory: Path | None = None) -> list[str]:
     """Names of the files whose committed text differs from a fresh build."""
+    directory = directory or OUTPUT_DIR
     out = []
     for name, content in files.items():
         path = directory / name
