@@ -90,7 +90,7 @@ class ContextRule:
     """A cue before the number that re-categorises a noun (تحويل 38 حالة -> referrals)."""
 
     cues: frozenset[str]
-    category: str
+    category: str | None
     window: int
     applies_to: frozenset[str]
     person: bool
@@ -468,10 +468,10 @@ def _refine(t: _Text, lex: Lexicon, noun: Noun, i: int) -> tuple[str | None, int
 
 
 def _context_category(t: _Text, lex: Lexicon, noun: Noun | None, category: str, s: int,
-                      cued: bool = False) -> str:
+                      cued: bool = False) -> str | None:
     """Re-categorise by a verb before the number: تحويل 38 حالة, تبرع 96 شخصاً, فحصت 260 تلميذاً.
 
-    After a cue of the noun's own (``cued``) only strong rules apply.
+    After a cue of the noun's own (``cued``) only strong rules apply; None means not a figure.
     """
     for rule in lex.context_before:
         if category not in rule.applies_to or (rule.person and not (noun and noun.person)) or (
@@ -520,6 +520,8 @@ def _after_number(t: _Text, lex: Lexicon, s: int, e: int, value: float) -> _Hit 
     if category is None:
         return None
     category = _context_category(t, lex, noun, category, s, cued)
+    if category is None:
+        return None
     if category == "money" or noun.unit:
         if _market_talk(t, lex, i):
             return None
@@ -541,8 +543,9 @@ def _before_number(t: _Text, lex: Lexicon, s: int, e: int, value: float) -> _Hit
             break
         if tok.kind == "word" and _in(lex.count_of, t.words[k]):
             noun = _any_noun(t, lex, k + 1)
-            if noun is not None and noun.category and noun.category != "money":
-                return _Hit(k, e, value, noun.category, "count_of+number", s, noun_tok=k + 1)
+            category = _refine(t, lex, noun, k + 1)[0] if noun is not None else None
+            if category and category != "money":
+                return _Hit(k, e, value, category, "count_of+number", s, noun_tok=k + 1)
     if t.word(s - 1) == ":":
         noun = _any_noun(t, lex, s - 2)
         if noun is not None and noun.category and noun.category != "money":
@@ -556,14 +559,18 @@ def _before_number(t: _Text, lex: Lexicon, s: int, e: int, value: float) -> _Hit
 
 
 def _number_word_after_noun(t: _Text, lex: Lexicon, s: int, e: int, value: float) -> _Hit | None:
-    """A number word after its noun: الحملات الثلاث, ممرضين اثنين."""
-    if t.toks[s].kind != "word" or not t.same_clause(s - 1, s):
+    """A number word after its noun, maybe past one adjective: الحملات الثلاث, الحملات الطبية الثلاث, ممرضين اثنين."""
+    if not t.is_word(s) or not t.same_clause(s - 1, s):
         return None
-    noun = _any_noun(t, lex, s - 1)
-    definite = t.words[s - 1].startswith(("ال", "لل", "وال", "بال"))
+    n = s - 1
+    if _any_noun(t, lex, n) is None and t.words[n].startswith("ال") and t.same_clause(n - 1, s) \
+            and t.is_word(n - 1) and t.words[n - 1].startswith(("ال", "لل", "وال", "بال")):
+        n -= 1  # الحملات الطبية الثلاث
+    noun = _any_noun(t, lex, n)
+    definite = t.words[n].startswith(("ال", "لل", "وال", "بال"))
     if noun is None or noun.category in (None, "money") or not (definite or value == 2):
         return None
-    return _Hit(s - 1, e, value, noun.category, "noun+number_word", s, noun_tok=s - 1)
+    return _Hit(n, e, value, noun.category, "noun+number_word", s, noun_tok=n)
 
 
 def _from_previous(t: _Text, lex: Lexicon, hits: list[_Hit], s: int, e: int, value: float) -> _Hit | None:
@@ -577,6 +584,8 @@ def _from_previous(t: _Text, lex: Lexicon, hits: list[_Hit], s: int, e: int, val
         # A referral verb before ("إحالة 58 منهم") or the service named right after
         # ("لـ318 منهم عمليات") decides.
         ctx = _context_category(t, lex, None, "beneficiaries", s)
+        if ctx is None:
+            return None
         if ctx != "beneficiaries":
             return _Hit(s, e + 1, value, ctx, rule, s)
         noun = _any_noun(t, lex, e + 1) if t.same_clause(e, e + 1) else None
@@ -645,6 +654,17 @@ def _find(t: _Text, lex: Lexicon) -> list[_Hit]:
         if any(t.sent[h.num_start] == t.sent[item.num_start] and abs(h.num_start - item.num_start) <= 10
                for h in hits + [x for x in list_items if x is not item]):
             hits.append(item)
+    # A definite number word after a definite noun (الحملات الثلاث): read_number takes no article.
+    taken = numbers.union(*(range(h.start, h.end) for h in hits))
+    for i, w in enumerate(t.words):
+        if i in taken or not w.startswith("ال") or not t.is_word(i):
+            continue
+        word = number_word(w[2:], first=False)
+        if word is None or word[0].kind not in ("unit", "ten", "tens") or word[0].value < 2:
+            continue  # للقفة الواحدة is "per basket", not a count
+        hit = _number_word_after_noun(t, lex, i, i + 1, word[0].value)
+        if hit is not None and hit.start not in taken:
+            hits.append(_qualify(t, lex, hit))
     hits.extend(_duals(t, lex, hits, numbers))
     return hits
 
@@ -663,6 +683,8 @@ def _duals(t: _Text, lex: Lexicon, hits: list[_Hit], numbers: set[int]) -> list[
         if category is None:
             continue
         category = _context_category(t, lex, noun, category, i, cued)
+        if category is None:
+            continue
         out.append(_qualify(t, lex, _Hit(i, max(i, last) + 1, 2, category, "dual_noun", i, noun_tok=i,
                                          unit=noun.unit)))
         taken.update(range(i, max(i, last) + 1))
