@@ -15,15 +15,19 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from . import extensions
+from . import dates, events, extensions, figures, tokenise  # noqa: F401  (register factories and the tokenizer)
 from . import split as split_stage
-from . import tokenise  # noqa: F401  (registers civic_extract.tokenizer.v1)
+from .entities import merge  # noqa: F401
 from .readers import RawInput
 from .schema import Record, error_record
 
 # (factory name, config) in pipeline order.
 STAGES: list[tuple[str, dict[str, Any]]] = [
     ("civic_segment", {}),
+    ("civic_dates", {}),
+    ("civic_figures", {}),
+    ("civic_entities", {}),
+    ("civic_events", {}),
 ]
 
 NLP_CONFIG = {"nlp": {"tokenizer": {"@tokenizers": "civic_extract.tokenizer.v1"}}}
