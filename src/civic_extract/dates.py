@@ -25,13 +25,23 @@ date. A date without a year (``3 أبريل الجاري``) and every relative d
 not emitted, because a guessed year is worse than a missing date. A bare number
 is never a year: only a year word (``سنة``، ``عام``، ``موسم``), a month name or a
 calendar mark (``2024م``، ``1445هـ``) makes it one.
+
+Examples (text -> start, end, precision)::
+
+    يومي الثلاثاء والأربعاء 02 و03 دجنبر 2025   -> 2025-12-02, 2025-12-03, day
+    من 28 فبراير إلى 02 مارس 2014               -> 2014-02-28, 2014-03-02, day
+    يوم الأحد الموافق 1/6/1441هـ                -> 2020-01-26, 2020-01-26, day (hijri)
+    آذار (مارس) 2023                             -> 2023-03, 2023-03, month
+    خلال سنة 2024                                -> 2024, 2024, year
+    أمس الاثنين (published 2023-05-16)           -> 2023-05-15, 2023-05-15, day (relative)
+    رؤية 2030، لمدة 10 أيام، 0522 45 67 89       -> nothing
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
@@ -69,7 +79,12 @@ def _fold(word: str) -> str:
 
 def _key(word: str) -> str:
     """Look-up key: normalised and without spaces (كانون 2 = كانون2)."""
-    return "".join(normalise(word).text.split())
+    return _compact(normalise(word).text)
+
+
+def _compact(text: str) -> str:
+    """The look-up key of text that is already normalised (matched text is)."""
+    return "".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -82,15 +97,16 @@ class Lexicon:
     ordinals: dict[str, int]
     relative: dict[str, str]  # cue -> "current" | "past" | "next"
     relative_day: dict[str, int]  # cue -> offset in days from publication
-    cues: dict[str, list[str]]
+    cues: dict[str, list[str]]  # every plain word list of cues.json, normalised
     between: frozenset[str]  # range openers closed by و (بين 10 و12)
     month_part: dict[str, int]  # الأسبوع -> 7 days, النصف -> 15
-    month_key: dict[str, int] = field(default_factory=dict)
-    hijri_key: dict[str, int] = field(default_factory=dict)
-    weekday_key: dict[str, int] = field(default_factory=dict)
+    month_key: dict[str, int]  # look-up key of a name -> month number
+    hijri_key: dict[str, int]
+    weekday_key: dict[str, int]  # -> date.weekday()
 
 
-def _merge(*tables: dict[str, list[str]]) -> dict[int, list[str]]:
+def _merge_tables(*tables: dict[str, list[str]]) -> dict[int, list[str]]:
+    """Number -> names, from several tables (CLDR series, overlay), normalised, first seen first."""
     out: dict[int, list[str]] = {}
     for table in tables:
         for number, names in table.items():
@@ -100,28 +116,30 @@ def _merge(*tables: dict[str, list[str]]) -> dict[int, list[str]]:
 
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
+    """The word lists, read and normalised once per process."""
     overlay = _data("overlay.json")
     cues = _data("cues.json")
-    months = _merge(*(_data(f"{s}.json")["months"] for s in SERIES), overlay["gregorian"])
-    hijri_months = _merge(_data("hijri.json")["months"], overlay["hijri"])
-    weekdays = _merge(_data("weekdays.json")["weekdays"])
-    relative = {_key(w): sense for sense, words in cues["relative"].items() for w in words}
-    lists = {k: [_fold(w) for w in v] for k, v in cues.items() if isinstance(v, list)}
-    lex = Lexicon(
+    months = _merge_tables(*(_data(f"{s}.json")["months"] for s in SERIES), overlay["gregorian"])
+    hijri_months = _merge_tables(_data("hijri.json")["months"], overlay["hijri"])
+    weekdays = _merge_tables(_data("weekdays.json")["weekdays"])
+
+    def keyed(table: dict[int, list[str]]) -> dict[str, int]:
+        return {_key(w): n for n, ws in table.items() for w in ws}
+
+    return Lexicon(
         months=months,
         hijri_months=hijri_months,
         weekdays=weekdays,
         ordinals={_key(w): int(n) for n, words in cues["ordinal_day"].items() for w in words},
-        relative=relative,
+        relative={_key(w): sense for sense, words in cues["relative"].items() for w in words},
         relative_day={_key(w): n for w, n in cues["relative_day"].items()},
-        cues=lists,
+        cues={k: [_fold(w) for w in v] for k, v in cues.items() if isinstance(v, list)},
         between=frozenset(_key(w) for w in cues["range_between"]),
         month_part={_key(w): n for w, n in cues["month_part"].items()},
+        month_key=keyed(months),
+        hijri_key=keyed(hijri_months),
+        weekday_key=keyed(weekdays),
     )
-    lex.month_key.update({_key(w): n for n, ws in months.items() for w in ws})
-    lex.hijri_key.update({_key(w): n for n, ws in hijri_months.items() for w in ws})
-    lex.weekday_key.update({_key(w): n for n, ws in weekdays.items() for w in ws})
-    return lex
 
 
 def _trie(words: Iterable[str]) -> str:
@@ -332,7 +350,7 @@ class Found:
     precision: str
     calendar: str
     rule: str
-    relative: bool = False
+    inferred: bool = False  # year or day taken from publication or context, not written
     # An impossible date (31 فبراير 2023): it wins its span, so no shorter
     # reading (فبراير 2023) is taken from inside it, and is then dropped.
     blocker: bool = False
@@ -375,12 +393,12 @@ def _month_number(text: str, table: dict[str, int]) -> int | None:
 
 def _weekday(m: Hit) -> int | None:
     name = m.group("wd")
-    return lexicon().weekday_key.get(_key(name)) if name else None
+    return lexicon().weekday_key.get(_compact(name)) if name else None
 
 
 def _rel(m: Hit) -> str | None:
     word = m.group("rel")
-    return lexicon().relative.get(_key(word)) if word else None
+    return lexicon().relative.get(_compact(word)) if word else None
 
 
 def _spans(m: Hit, names: Iterable[str]) -> list[tuple[int, int, str]]:
@@ -472,7 +490,7 @@ def _items(m: Hit) -> tuple[list[_Item], bool] | None:
     for s, e, name in _spans(m, ("d", "dw", "m", "hm", "y", "hy")):
         text = m.string[s:e]
         if name in ("d", "dw"):
-            day = int(text) if name == "d" else lex.ordinals.get(_key(text))
+            day = int(text) if name == "d" else lex.ordinals.get(_compact(text))
             if day is None or not (1 <= day <= 31 or day == -1):
                 return None  # the pattern takes any one or two digits; the range is checked here
             items.append(_Item(s, e, day))
@@ -518,7 +536,7 @@ def _start(m: Hit, ranged: bool) -> int:
     preposition; in ``ابتداء من 10 يناير 2024`` the date is the day itself.
     """
     spans = m.spans("from")
-    if not spans or ranged or _key(m.group("from") or "") in lexicon().between:
+    if not spans or ranged or _compact(m.group("from") or "") in lexicon().between:
         return m.start()
     after = spans[0][1]
     while after < len(m.string) and m.string[after].isspace():
@@ -627,7 +645,8 @@ def _resolve_month_year(m: Hit, ctx: Context, rule: str) -> list[Found]:
     for s, e, name in _spans(m, ("m", "hm", "y", "hy")):
         text = m.string[s:e]
         if name in ("m", "hm"):
-            months.append(_Month(s, e, _month_number(text, lex.month_key if name == "m" else lex.hijri_key), name == "hm"))
+            number = _month_number(text, lex.month_key if name == "m" else lex.hijri_key)
+            months.append(_Month(s, e, number, name == "hm"))
         elif months:
             if (name == "hy") != months[-1].hijri:
                 return []
@@ -642,15 +661,17 @@ def _resolve_month_year(m: Hit, ctx: Context, rule: str) -> list[Found]:
             if earlier.year is None and earlier.hijri == later.hijri:
                 earlier.year = later.year
         ranged = any(group[0].start <= s and e <= group[-1].end for s, e in m.spans("to"))
-        found = _month_segment(group, _start(m, ranged) if k == 0 else group[0].start, m.end() if final else group[-1].end,
-                               _rel(m) if final else None, pub, rule)
+        start = _start(m, ranged) if k == 0 else group[0].start
+        end = m.end() if final else group[-1].end
+        found = _month_segment(group, start, end, _rel(m) if final else None, pub, rule)
         if found is None:
             return []
         out.append(found)
     return out
 
 
-def _month_segment(group: list[_Month], start: int, end: int, rel: str | None, pub: date | None, rule: str) -> Found | None:
+def _month_segment(group: list[_Month], start: int, end: int, rel: str | None, pub: date | None,
+                   rule: str) -> Found | None:
     """One month or run of months; Hijri months become their Gregorian days."""
     if len({x.hijri for x in group}) > 1:
         return None
@@ -668,7 +689,8 @@ def _month_segment(group: list[_Month], start: int, end: int, rel: str | None, p
         bounds = [hijri.month_bounds(x.year, x.month) for x in group]
         if any(b is None for b in bounds):
             return None
-        return Found(start, end, _iso(min(b[0] for b in bounds)), _iso(max(b[1] for b in bounds)), "day", calendar, rule, inferred)
+        lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+        return Found(start, end, _iso(lo), _iso(hi), "day", calendar, rule, inferred)
     firsts = [_safe_date(x.year, x.month, 1) for x in group]
     if any(d is None or not GREGORIAN_YEARS[0] <= d.year <= GREGORIAN_YEARS[1] for d in firsts):
         return None
@@ -707,32 +729,36 @@ def _resolve_year(m: Hit, ctx: Context, rule: str) -> list[Found]:
     bounds = [hijri.year_bounds(y) for y in hij]
     if not bounds or any(b is None for b in bounds):
         return []
-    return [Found(m.start(), m.end(), _iso(min(b[0] for b in bounds)), _iso(max(b[1] for b in bounds)), "day", "hijri", rule)]
+    lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    return [Found(m.start(), m.end(), _iso(lo), _iso(hi), "day", "hijri", rule)]
 
 
 def _resolve_relative_day(m: Hit, ctx: Context, rule: str) -> list[Found]:
     pub = ctx.published
     if pub is None:
         return []
-    offset = lexicon().relative_day.get(_key(m.group("rd")))
+    offset = lexicon().relative_day.get(_compact(m.group("rd")))
     if offset is None:
         return []
     d = pub + timedelta(days=offset)
     weekday = _weekday(m)
     if weekday is not None and d.weekday() != weekday:
         # A paper dated just after midnight writes "today, Tuesday" of the day
-        # before: trust the weekday when it is one day off, not further.
+        # before: trust the weekday when it is one day off. Further off, the
+        # publication date is not this text's reference: emit nothing.
         for shift in (-1, 1):
             if (d + timedelta(days=shift)).weekday() == weekday:
                 d += timedelta(days=shift)
                 break
-    return [Found(m.start(), m.end(), _iso(d), _iso(d), "day", "relative", rule, relative=True)]
+        else:
+            return []
+    return [Found(m.start(), m.end(), _iso(d), _iso(d), "day", "relative", rule, inferred=True)]
 
 
 def _resolve_relative_weekday(m: Hit, ctx: Context, rule: str) -> list[Found]:
     """``يوم الخميس الماضي``، ``يومي السبت والأحد الماضيين``: the last (or next) such days."""
     pub, rel = ctx.published, _rel(m)
-    weekdays = [lexicon().weekday_key.get(_key(w)) for w in m.captures("wd")]
+    weekdays = [lexicon().weekday_key.get(_compact(w)) for w in m.captures("wd")]
     if pub is None or not weekdays or None in weekdays or rel not in ("past", "next"):
         return []
     step = -1 if rel == "past" else 1
@@ -742,7 +768,7 @@ def _resolve_relative_weekday(m: Hit, ctx: Context, rule: str) -> list[Found]:
         while d.weekday() != weekday:
             d += timedelta(days=step)
         days.append(d)
-    return [Found(m.start(), m.end(), _iso(min(days)), _iso(max(days)), "day", "relative", rule, relative=True)]
+    return [Found(m.start(), m.end(), _iso(min(days)), _iso(max(days)), "day", "relative", rule, inferred=True)]
 
 
 def _resolve_month_part(m: Hit, ctx: Context, rule: str) -> list[Found]:
@@ -752,11 +778,11 @@ def _resolve_month_part(m: Hit, ctx: Context, rule: str) -> list[Found]:
         return []
     month = months[0]
     lo, hi = _bounds(month)
-    size = lexicon().month_part.get(_key(m.group("part") or ""))
-    word = _key(m.group("po") or "")
+    size = lexicon().month_part.get(_compact(m.group("part") or ""))
+    word = _compact(m.group("po") or "")
     if size is None:
         return []
-    if word in {_key(w) for w in lexicon().cues["last"]}:
+    if word in {_compact(w) for w in lexicon().cues["last"]}:
         first = hi - timedelta(days=size - 1)
     else:
         n = lexicon().ordinals.get(word)
@@ -784,7 +810,8 @@ def _resolve_relative_week(m: Hit, ctx: Context, rule: str) -> list[Found]:
     if pub is None or shift is None:
         return []
     monday = pub - timedelta(days=pub.weekday()) + timedelta(weeks=shift)
-    return [Found(m.start(), m.end(), _iso(monday), _iso(monday + timedelta(days=6)), "day", "relative", rule, relative=True)]
+    sunday = monday + timedelta(days=6)
+    return [Found(m.start(), m.end(), _iso(monday), _iso(sunday), "day", "relative", rule, inferred=True)]
 
 
 def _resolve_relative_month(m: Hit, ctx: Context, rule: str) -> list[Found]:
@@ -794,7 +821,7 @@ def _resolve_relative_month(m: Hit, ctx: Context, rule: str) -> list[Found]:
         return []
     index = pub.year * 12 + pub.month - 1 + shift
     d = date(index // 12, index % 12 + 1, 1)
-    return [Found(m.start(), m.end(), _iso(d, "month"), _iso(d, "month"), "month", "relative", rule, relative=True)]
+    return [Found(m.start(), m.end(), _iso(d, "month"), _iso(d, "month"), "month", "relative", rule, inferred=True)]
 
 
 def _resolve_relative_year(m: Hit, ctx: Context, rule: str) -> list[Found]:
@@ -808,7 +835,7 @@ def _resolve_relative_year(m: Hit, ctx: Context, rule: str) -> list[Found]:
     if pub is None or shift is None:
         return []
     year = str(pub.year + shift)
-    return [Found(m.start(), m.end(), year, year, "year", "relative", rule, relative=True)]
+    return [Found(m.start(), m.end(), year, year, "year", "relative", rule, inferred=True)]
 
 
 RESOLVERS = {
@@ -848,39 +875,48 @@ def _recurring() -> "regex.Pattern[str]":
     return regex.compile(r"\s*[,،]?\s*" + _words(lexicon().cues["recurring_after"]))
 
 
+GUARD_LISTS = (
+    "not_today_after", "name_of_source", "name_before", "ordinal_day_after", "ordinal_day_words", "general_nouns",
+)
+
+
 @lru_cache(maxsize=1)
 def _cue_sets() -> dict[str, frozenset[str]]:
-    c = lexicon().cues
-    keys = ("not_today_after", "name_of_source", "name_before", "ordinal_day_after", "ordinal_day_words", "general_nouns")
-    return {k: frozenset(c[k]) for k in keys} | {"ordinal_day_words": frozenset(_key(w) for w in c["ordinal_day_words"])}
+    """The guards' word lists as sets of look-up keys."""
+    return {k: frozenset(_compact(w) for w in lexicon().cues[k]) for k in GUARD_LISTS}
+
+
+def _is(word: str, cue: str) -> bool:
+    """``word``, with or without its proclitic (لهذا، بدار), is in the cue list."""
+    keys = _cue_sets()[cue]
+    return _compact(word) in keys or _compact(_bare(word)) in keys
 
 
 def _named(words: list[str]) -> bool:
     """``ملعب 20 أوت 1955``، ``دار الشباب 8 ماي 1945``: a date that is part of a name."""
-    names = _cue_sets()["name_before"]
-    return any(" ".join([_bare(words[i])] + words[i + 1:]) in names for i in range(len(words)))
+    return any(_is("".join(words[i:]), "name_before") for i in range(len(words)))
 
 
 def _keep(m: Hit, p: Pattern) -> bool:
     """Context a pattern cannot see: what makes a match not a date."""
     if not all(any(m.spans(g) for g in alternatives) for alternatives in p.needs):
         return False
-    text, cues = m.string, _cue_sets()
+    text = m.string
     before = _words_before(text, m.start(), 3)
     after = text[m.end():m.end() + 3].lstrip(" ")[:2]
     if p.name == "today":
         # اليوم الأول من الحملة، اليوم العالمي، طيلة اليوم: a day, not today;
         # صحيفة طيبة اليوم: a name.
-        if before and _bare(before[-1]) in cues["not_today_after"] or before and before[-1] in cues["not_today_after"]:
+        if before and _is(before[-1], "not_today_after"):
             return False
-        if any(_bare(w) in cues["name_of_source"] for w in before):
+        if any(_is(w, "name_of_source") for w in before):
             return False
         if m.group("wd") is None and (after == "ال" or after[:1].isdigit() or (after and after[0] in "\"”»'")):
             return False
     if p.kind in ("relative_month", "relative_year"):
         if m.group("this") and after == "ال":
             return False  # هذا الشهر الفضيل, هذا العام الدراسي: a named month or a school year
-        if p.kind == "relative_year" and before and _bare(before[-1]) in cues["general_nouns"]:
+        if p.kind == "relative_year" and before and _is(before[-1], "general_nouns"):
             return False  # الأمين العام الحالي، القطاع العام: "general", not "year"
     if p.kind in ("day_month", "numeric", "month_year") and _named(before):
         return False
@@ -898,14 +934,14 @@ def _ordinal_is_day(m: Hit, before: list[str]) -> bool:
     at the start of a line or clause, or after a preposition of time.
     """
     first, end = m.spans("dw")[0]
-    if _key(m.string[first:end]) in _cue_sets()["ordinal_day_words"]:
+    if _is(m.string[first:end], "ordinal_day_words"):
         return True  # فاتح ماي، غرة نوفمبر: words that only ever name a day
     if first > m.start():
         return True  # something of the left context (a weekday, يوم) precedes it
     gap = m.string[max(0, first - 3):first].strip()
     if not before or (gap and not gap[-1].isalpha()):
         return True
-    return _bare(before[-1]) in _cue_sets()["ordinal_day_after"] or before[-1] in _cue_sets()["ordinal_day_after"]
+    return _is(before[-1], "ordinal_day_after")
 
 
 def _cores(text: str, p: Pattern, months: list[int]) -> Iterator[regex.Match]:
@@ -944,7 +980,7 @@ def _candidates(text: str, pub: date | None) -> list[Found]:
     for rank, p, hit in _hits(text):
         for f in RESOLVERS[p.kind](hit, Context(pub, anchor), p.name):
             found.append((f.start, -(f.end - f.start), rank, f))
-            if f.precision == "day" and not f.relative and not f.blocker:
+            if f.precision == "day" and not f.inferred and not f.blocker:
                 anchor = date.fromisoformat(f.first)
     found.sort(key=lambda t: t[:3])
     chosen: list[Found] = []
@@ -969,7 +1005,7 @@ def _merge_ranges(text: str, found: list[Found]) -> list[Found]:
                 and prev.first < f.last):
             calendar = "relative" if "relative" in (prev.calendar, f.calendar) else prev.calendar
             out[-1] = Found(prev.start, f.end, prev.first, f.last, f.precision, calendar,
-                            f"{prev.rule}..{f.rule}", prev.relative or f.relative)
+                            f"{prev.rule}..{f.rule}", prev.inferred or f.inferred)
             continue
         out.append(f)
     return out
@@ -990,7 +1026,7 @@ def _merge_calendars(text: str, found: list[Found]) -> list[Found]:
         if prev and _bridge().fullmatch(text, prev.end, f.start) and _same_day(prev, f):
             greg = prev if prev.calendar == "gregorian" else f
             out[-1] = Found(prev.start, f.end, greg.first, greg.last, greg.precision, greg.calendar,
-                            f"{prev.rule}+{f.rule}", prev.relative and f.relative)
+                            f"{prev.rule}+{f.rule}", greg.inferred)
             continue
         out.append(f)
     return out
@@ -1051,7 +1087,7 @@ def first_full_date(text: str) -> str | None:
     - 05 - 2025``، ``date 2026-01-05``) to set ``published``.
     """
     for f in _candidates(normalise(text).text, None):
-        if f.precision == "day" and not f.relative:
+        if f.precision == "day" and not f.inferred:
             return f.first
     return None
 
