@@ -680,12 +680,13 @@ class _Scan:
         w = self.word(k)
         if w is None or len(w) < 7 or w in self.gaz.alias_index:
             return None
+        triggers = self.rules.single_triggers
         for pre, stem in readings(w):
-            for trig in self.rules.single_triggers:
-                if len(trig) >= 3 and stem.startswith(trig) and len(stem) - len(trig) >= 3:
-                    ids = self.gaz.alias_index.get(stem[len(trig):])
+            for n in self.rules.trigger_lengths:
+                if len(stem) - n >= 3 and stem[:n] in triggers:
+                    ids = self.gaz.alias_index.get(stem[n:])
                     if ids:
-                        s = self.toks[k].start + len(pre) + len(trig)
+                        s = self.toks[k].start + len(pre) + n
                         return (s, self.toks[k].end, ids[0], "loc.glued_trigger")
         return None
 
