@@ -370,7 +370,8 @@ class EntityMerger:
 
     def __call__(self, doc: Doc) -> Doc:
         ner = [(e.start_char, e.end_char, e.label_) for e in doc.ents] if self.use_ner else None
-        cached = doc.user_data.get(CANDIDATES_KEY)
+        # Taken out of user_data: the cache is not serialisable (DocBin, n_process).
+        cached = doc.user_data.pop(CANDIDATES_KEY, None)
         entities, refs = find_entities_and_references(doc.text, ner, candidates=cached)
         doc._.entities = entities
         spans = []
