@@ -315,7 +315,7 @@ class _Hit:
     noun_tok: int | None = None
     unit: str | None = None
     currency: str | None = None
-    spans: list[tuple[int, int, str]] = field(default_factory=list)  # merged repeats: start, end, qualifier
+    spans: list[tuple[int, int]] = field(default_factory=list)  # token spans of merged repeats
 
 
 def _cue_width(stems: tuple[str, ...], phrase: str, cues: tuple[str, ...]) -> int:
@@ -706,7 +706,7 @@ def _merge(t: _Text, hits: list[_Hit]) -> list[_Hit]:
         if first is None:
             by_key[key] = h
         else:
-            first.spans.append((h.start, h.end, h.qualifier))
+            first.spans.append((h.start, h.end))
             if body and key not in in_body:
                 first.qualifier = h.qualifier
         if body:
@@ -715,7 +715,7 @@ def _merge(t: _Text, hits: list[_Hit]) -> list[_Hit]:
 
 
 def _to_figure(t: _Text, h: _Hit) -> Figure:
-    spans = [(h.start, h.end)] + [(a, b) for a, b, _ in h.spans]
+    spans = [(h.start, h.end)] + h.spans
     offsets = [list(t.norm.span(t.toks[a].start, t.toks[b - 1].end)) for a, b in spans]
     a, b = offsets[0]
     noun = None
