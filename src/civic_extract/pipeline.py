@@ -15,7 +15,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from . import dates, events, extensions, figures, tokenise  # noqa: F401  (register factories and the tokenizer)
+from . import dates, events, extensions, figures, spans, tokenise  # noqa: F401  (register factories and the tokenizer)
 from . import split as split_stage
 from .entities import merge  # noqa: F401
 from .readers import RawInput
@@ -28,6 +28,7 @@ STAGES: list[tuple[str, dict[str, Any]]] = [
     ("civic_figures", {}),
     ("civic_entities", {}),
     ("civic_events", {}),
+    ("civic_spans", {}),  # last: mirrors dates, figures and event triggers into doc.spans
 ]
 
 NLP_CONFIG = {"nlp": {"tokenizer": {"@tokenizers": "civic_extract.tokenizer.v1"}}}
