@@ -876,7 +876,7 @@ def _recurring() -> "regex.Pattern[str]":
 
 
 GUARD_LISTS = (
-    "not_today_after", "name_of_source", "name_before", "ordinal_day_after", "ordinal_day_words", "general_nouns",
+    "not_today_after", "not_today_before", "name_of_source", "name_before", "ordinal_day_after", "ordinal_day_words", "general_nouns",
 )
 
 
@@ -913,6 +913,9 @@ def _keep(m: Hit, p: Pattern) -> bool:
             return False
         if m.group("wd") is None and (after == "ال" or after[:1].isdigit() or (after and after[0] in "\"”»'")):
             return False
+        following = regex.match(r"\s*(\p{L}+)", text[m.end():m.end() + 20])
+        if following and _is(following.group(1), "not_today_before"):
+            return False  # اليوم نفسه: "that same day"
     if p.kind in ("relative_month", "relative_year"):
         if m.group("this") and after == "ال":
             return False  # هذا الشهر الفضيل, هذا العام الدراسي: a named month or a school year
