@@ -84,3 +84,13 @@ def test_extract_many_accepts_strings_and_dicts():
     out = list(civic_extract.extract_many(["نص أول.", {"id": "k", "text": "نص ثان.", "published": "2024-01-02"}]))
     assert [r.id for r in out] == ["0", "k"]
     assert out[1].published == "2024-01-02"
+
+
+def test_doc_bytes_round_trip_keeps_items(nlp):
+    from spacy.tokens import Doc
+
+    doc = nlp("نظمت جمعية الأمل قافلة طبية بمدينة تزنيت يوم 12 ماي 2024 استفاد منها 300 مستفيد.")
+    back = Doc(nlp.vocab).from_bytes(doc.to_bytes())
+    for attr in ("entities", "dates", "figures", "events"):
+        assert getattr(back._, attr) == getattr(doc._, attr)
+    assert back._.events and back._.events[0].type == "medical_caravan"

@@ -6,9 +6,13 @@ by every component factory, so a pipeline built from config alone has them too.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict, is_dataclass
+from typing import Any, Callable
 
+import srsly
 from spacy.tokens import Doc, Span
+
+from . import schema
 
 # name -> default, per object type. Mutable defaults use getters so that no
 # two Docs ever share a list.
@@ -52,6 +56,30 @@ def _list_setter(name: str):
     return set_
 
 
+# The doc._ lists hold schema dataclasses in doc.user_data, which Doc.to_bytes
+# packs with msgpack: these hooks (srsly's registry, the way thinc handles numpy)
+# pack each item as a tagged dict and rebuild it on load.
+_TAG = "__civic_extract__"
+_ITEM_TYPES: dict[str, Callable[[dict], Any]] = {
+    "Entity": lambda d: schema.Entity(**d),
+    "DateValue": lambda d: schema.DateValue(**d),
+    "Figure": lambda d: schema.Figure(**d),
+    "Event": schema.event_from_dict,
+}
+
+
+def _encode(obj: Any, chain: Callable | None = None) -> Any:
+    if is_dataclass(obj) and type(obj).__name__ in _ITEM_TYPES:
+        return {_TAG: type(obj).__name__, "data": asdict(obj)}
+    return obj if chain is None else chain(obj)
+
+
+def _decode(obj: Any, chain: Callable | None = None) -> Any:
+    if isinstance(obj, dict) and _TAG in obj:
+        return _ITEM_TYPES[obj[_TAG]](obj["data"])
+    return obj if chain is None else chain(obj)
+
+
 def register() -> None:
     """Declare all attributes; safe to call any number of times."""
     for name, default in DOC_ATTRIBUTES.items():
@@ -63,6 +91,9 @@ def register() -> None:
     for name, default in SPAN_ATTRIBUTES.items():
         if not Span.has_extension(name):
             Span.set_extension(name, default=default)
+    if "civic_extract" not in srsly.msgpack_encoders.get_all():
+        srsly.msgpack_encoders.register("civic_extract", func=_encode)
+        srsly.msgpack_decoders.register("civic_extract", func=_decode)
 
 
 register()

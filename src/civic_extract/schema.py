@@ -141,11 +141,11 @@ class Record:
         d["entities"] = [Entity(**e) for e in data.get("entities") or []]
         d["dates"] = [DateValue(**x) for x in data.get("dates") or []]
         d["figures"] = [Figure(**x) for x in data.get("figures") or []]
-        d["events"] = [_event_from_dict(e) for e in data.get("events") or []]
+        d["events"] = [event_from_dict(e) for e in data.get("events") or []]
         return cls(**d)
 
 
-def _event_from_dict(e: dict[str, Any]) -> Event:
+def event_from_dict(e: dict[str, Any]) -> Event:
     ben = e.get("beneficiaries")
     return Event(
         type=e["type"],
