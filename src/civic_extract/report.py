@@ -164,15 +164,16 @@ def bar_chart(title: str, items: list[tuple[str, float]], width: int = 460, labe
     height = top + row * max(1, len(items)) + 6
     peak = max((v for _, v in items), default=0) or 1
     bar_right = width - label_width - 8
+    reserve = 12 + 8 * max((len(fmt_number(v)) for _, v in items), default=1)  # room for the value left of the bar
     parts = [f'<figure class="chart"><figcaption>{esc(title)}</figcaption>'
              f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{esc(title)}" direction="ltr" '
              f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
     for i, (label, value) in enumerate(items):
         y = top + i * row
-        length = max(2.0, (bar_right - 48) * value / peak)
+        length = max(2.0, (bar_right - reserve) * value / peak)
         parts.append(
             f'<g class="bar"><title>{esc(label)}: {esc(fmt_number(value))}</title>'
-            f'<text class="label" x="{width - 4}" y="{y + 16}" text-anchor="end">{esc(_clip(label, 28))}</text>'
+            f'<text class="label" x="{width - 4}" y="{y + 16}" text-anchor="end">{esc(_clip(label, 26))}</text>'
             f'<rect x="{bar_right - length:.1f}" y="{y + 3}" width="{length:.1f}" height="{row - 8}" rx="3"></rect>'
             f'<text class="value" x="{bar_right - length - 5:.1f}" y="{y + 16}" text-anchor="end">{esc(fmt_number(value))}</text></g>')
     if not items:
@@ -293,7 +294,7 @@ def event_table(rec: dict[str, Any]) -> str:
             f'<td>{_slot_names(ev.get("organizers"))}</td><td>{_slot_names(ev.get("partners"))}</td>'
             f'<td class="num">{esc(fmt_number(ben["value"])) if ben else "—"}</td>'
             f'<td>{"، ".join(esc(_figure_text(f)) for f in ev.get("figures") or []) or "—"}</td></tr>')
-    cols = "".join(f'<col style="width:{w}%">' for w in (15, 14, 13, 17, 15, 11, 15))
+    cols = "".join(f'<col style="width:{w}%">' for w in (13, 15, 13, 17, 14, 13, 15))
     return f'<table class="events"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
@@ -339,7 +340,9 @@ svg text{font-size:13px;fill:var(--ink);font-family:inherit}
 svg text.value{fill:var(--mute);font-variant-numeric:tabular-nums}
 .legend{display:flex;gap:14px;flex-wrap:wrap;margin:6px 0 14px;font-size:.9rem}
 .legend span{border-bottom:3px solid;padding-bottom:1px}
-nav.index{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px 14px;margin-bottom:18px;font-size:.9rem;columns:3 260px}
+details.index{background:#fff;border:1px solid var(--line);border-radius:8px;padding:8px 14px;margin-bottom:14px}
+details.index summary{cursor:pointer;font-weight:bold}
+nav.index{font-size:.9rem;columns:3 260px;margin-top:6px}
 nav.index a{color:var(--ink);text-decoration:none;display:block;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 nav.index a small{color:var(--mute)}
 article.doc{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 18px;margin-bottom:16px}
@@ -356,8 +359,9 @@ p.meta .id{font-family:monospace;direction:ltr;unicode-bidi:isolate}
 .tag-ORG{background:var(--ORG)}.tag-PER{background:var(--PER)}.tag-LOC{background:var(--LOC)}.tag-DATE{background:var(--DATE)}.tag-FIG{background:var(--FIG)}
 table.events{border-collapse:collapse;width:100%;font-size:.85rem;table-layout:fixed}
 table.events th,table.events td{border:1px solid var(--line);padding:4px 5px;text-align:start;vertical-align:top;overflow-wrap:anywhere}
-table.events th{background:#eef1f5}
+table.events th{background:#eef1f5;font-size:.8rem}
 td.num{font-variant-numeric:tabular-nums}
+td.num bdi{white-space:nowrap}
 td.type{font-weight:bold}
 p.none{color:var(--mute)}
 p.error{background:#fdecee;border:1px solid #f2b8c0;border-radius:6px;padding:8px 12px;overflow-wrap:anywhere}
@@ -401,7 +405,8 @@ def render_page(totals: Totals, articles: list[str], index: list[tuple[int, str,
         f'<header class="top"><h1>{esc(title)}</h1><p>{esc(word("generated_from"))} <bdi>{esc(source_name)}</bdi> · '
         f"civic_extract {esc(__version__)} · <bdi>{esc(when)}</bdi></p></header><main>"
         f'<section class="cards">{card_html}</section><section class="charts">{charts}</section>'
-        f'<h2>{esc(word("index"))}</h2>{note}<nav class="index">{nav}</nav>{_legend()}'
+        f'{note}<details class="index"><summary>{esc(word("index"))} ({len(index)})</summary>'
+        f'<nav class="index">{nav}</nav></details>{_legend()}'
         f'<section class="articles">{"".join(articles)}</section></main></body></html>\n'
     )
 
