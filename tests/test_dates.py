@@ -188,3 +188,24 @@ def test_component_declares_what_it_assigns(nlp):
 def test_component_over_pipe_keeps_documents_apart(nlp):
     docs = list(nlp.pipe(["سنة 2020", "لا تاريخ هنا", "في مارس 2005"]))
     assert [[d.start for d in doc._.dates] for doc in docs] == [["2020"], [], ["2005-03"]]
+
+
+# ---------------------------------------------------------------- robustness
+
+_TOKENS = [
+    "يوم", "يومي", "الأحد", "والاثنين", "من", "إلى", "و", "/", "-", "بين", "سنة", "عام", "العام", "الماضي", "المقبل",
+    "الجاري", "اليوم", "أمس", "غدا", "الأسبوع", "الشهر", "الموافق", "هـ", "م", "(", ")", "،", "فاتح", "الأول", "النصف",
+    "ماي", "دجنبر", "جانفي", "كانون الثاني", "آذار", "مارس", "رمضان", "صفر", "ذو الحجة", "أيلول/سبتمبر",
+    "0", "1", "02", "12", "29", "30", "31", "45", "1445", "1500", "1899", "2024", "2099", "2100", "٢٠٢٥", "12/03/2024",
+    "31/02/2024", "1/6/1441هـ", "2024-02-30",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=12).map(" ".join),
+       st.sampled_from([None, "2024-05-02", "2025-12-31", "1999-01-01"]))
+def test_any_mix_of_date_words_is_handled(text, published):
+    for d in find_dates(text, published):
+        (start, end), = d.offsets
+        assert text[start:end] == d.text
+        assert re.fullmatch(ISO[d.precision], d.start) and d.start <= d.end

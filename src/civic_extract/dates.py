@@ -24,7 +24,10 @@ date. A date without a year (``3 أبريل الجاري``) and every relative d
 (``أمس``، ``الأسبوع المقبل``) need the publication date; without it they are
 not emitted, because a guessed year is worse than a missing date. A bare number
 is never a year: only a year word (``سنة``، ``عام``، ``موسم``), a month name or a
-calendar mark (``2024م``، ``1445هـ``) makes it one.
+calendar mark (``2024م``، ``1445هـ``) makes it one. A Hijri month or year
+(``رمضان 1445``، ``1445هـ``) covers Gregorian days that do not line up with
+Gregorian months, so it is given as its first and last Gregorian day with
+precision ``day``.
 
 Examples (text -> start, end, precision)::
 
