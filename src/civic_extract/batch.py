@@ -150,6 +150,7 @@ def run(
     build: Callable[[], Any] = build_default,
     stats: Stats | None = None,
     mp_context: str | None = None,
+    force_pool: bool = False,
 ) -> Iterator[Result]:
     """One :class:`Result` per input, in input order, over ``workers`` processes.
 
@@ -159,12 +160,14 @@ def run(
     rebuilt and the chunks that were out are retried one at a time; a chunk
     that kills its worker alone is retried article by article, and an article
     that still kills it becomes an error record naming its file and line.
+    ``force_pool``: use worker processes even for one worker or one chunk
+    (benchmarks measure the workers' own memory that way).
     """
     workers = default_workers() if workers is None else max(1, workers)
     stats = stats if stats is not None else Stats()
     it = iter(inputs)
     head = list(itertools.islice(it, chunk_size + 1))
-    if workers == 1 or len(head) <= chunk_size:
+    if not force_pool and (workers == 1 or len(head) <= chunk_size):
         yield from _run_here(itertools.chain(head, it), batch_size, build, stats)
         return
     yield from _run_pool(itertools.chain(head, it), workers, chunk_size, in_flight or 2 * workers,
