@@ -209,3 +209,16 @@ def test_any_mix_of_date_words_is_handled(text, published):
         (start, end), = d.offsets
         assert text[start:end] == d.text
         assert re.fullmatch(ISO[d.precision], d.start) and d.start <= d.end
+
+
+def test_byline_dates_are_marked_published():
+    from civic_extract.pipeline import extract
+
+    page = "\n".join([
+        "قافلة طبية بجماعة إمليل",
+        "نشر في الجهة 24 يوم 03 - 04 - 2024",
+        "نظمت جمعية الأطلس قافلة طبية يوم السبت 30 مارس 2024.",
+    ])
+    rec = extract(page)
+    assert {d.start: d.role for d in rec.dates} == {"2024-04-03": "published", "2024-03-30": "mention"}
+    assert [e.date_start for e in rec.events] == ["2024-03-30"]

@@ -1113,8 +1113,23 @@ class DateFinder:
         patterns()  # compile at pipeline build, not on the first document
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.dates = find_dates(doc.text, doc._.published)
+        found = find_dates(doc.text, doc._.published)
+        doc._.dates = mark_byline(found, doc.text, doc._.byline)
         return doc
+
+
+def mark_byline(dates: list[DateValue], text: str, byline: str | None) -> list[DateValue]:
+    """Dates inside the byline line date the page, not an activity: ``role="published"``."""
+    if not byline:
+        return dates
+    start = text.find(byline)
+    if start < 0:
+        return dates
+    end = start + len(byline)
+    for d in dates:
+        if d.offsets and start <= d.offsets[0][0] and d.offsets[0][1] <= end:
+            d.role = "published"
+    return dates
 
 
 def iter_rules() -> Iterator[str]:
