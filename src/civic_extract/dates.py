@@ -31,9 +31,9 @@ precision ``day``.
 
 Examples (text -> start, end, precision)::
 
-    يومي الثلاثاء والأربعاء 02 و03 دجنبر 2025   -> 2025-12-02, 2025-12-03, day
-    من 28 فبراير إلى 02 مارس 2014               -> 2014-02-28, 2014-03-02, day
-    يوم الأحد الموافق 1/6/1441هـ                -> 2020-01-26, 2020-01-26, day (hijri)
+    يومي الجمعة والسبت 14 و15 نونبر 2025        -> 2025-11-14, 2025-11-15, day
+    من 27 يناير إلى 03 فبراير 2014               -> 2014-01-27, 2014-02-03, day
+    يوم الاثنين الموافق 3/4/1443هـ              -> 2021-11-08, 2021-11-08, day (hijri)
     آذار (مارس) 2023                             -> 2023-03, 2023-03, month
     خلال سنة 2024                                -> 2024, 2024, year
     أمس الاثنين (published 2023-05-16)           -> 2023-05-15, 2023-05-15, day (relative)
@@ -278,7 +278,7 @@ class Pattern:
     needs: tuple[tuple[str, ...], ...] = ()
 
 
-# How far back a left context may reach (يومي الثلاثاء والأربعاء الموافق لـ …).
+# How far back a left context may reach (يومي الجمعة والسبت الموافق لـ …).
 LEFT_REACH = 80
 
 
@@ -374,7 +374,7 @@ class Context:
 
 @dataclass
 class _Item:
-    """One day of a list or range (``02`` and ``03 دجنبر 2025``) with what it names."""
+    """One day of a list or range (``14`` and ``15 نونبر 2025``) with what it names."""
 
     start: int
     end: int
@@ -516,7 +516,7 @@ def _items(m: Hit) -> tuple[list[_Item], bool] | None:
 
 
 def _segments(items: list, to_spans: list[tuple[int, int]], closed: Any) -> list[tuple[list, bool]]:
-    """Split a list into dates: ``10 و11 و12 دجنبر و17 نونبر`` is two, ``28 فبراير إلى 02 مارس`` one.
+    """Split a list into dates: ``10 و11 و12 دجنبر و17 نونبر`` is two, ``27 يناير إلى 03 فبراير`` one.
 
     A new date starts after an item that is ``closed`` (names its month, or for
     months its year) unless a range word (إلى، حتى، -) follows it. Each segment
@@ -560,7 +560,7 @@ def _resolve_day_month(m: Hit, ctx: Context, rule: str) -> list[Found]:
         return []
     items, trimmed = read
     segments = _segments(items, m.spans("to"), lambda i: i.month is not None)
-    for group, _ in segments:  # 02 و03 دجنبر: a day takes the month written after it
+    for group, _ in segments:  # 14 و15 نونبر: a day takes the month written after it
         for later, earlier in zip(reversed(group), group[-2::-1]):
             if earlier.month is None:
                 earlier.month, earlier.hijri = later.month, later.hijri
@@ -613,7 +613,7 @@ def _day_segment(group: list[_Item], ranged: bool, start: int, end: int, rel: st
     if lo is None:
         return None
     if not (ranged and len(group) == 2) or lo > hi:
-        lo, hi = min(dates), max(dates)  # 25/24/23/22 يوليوز: a list in any order
+        lo, hi = min(dates), max(dates)  # 19/18/17/16 شتنبر: a list in any order
     return Found(start, end, _iso(lo), _iso(hi), "day", calendar, rule, inferred)
 
 
@@ -929,12 +929,12 @@ def _keep(m: Hit, p: Pattern) -> bool:
     if p.name == "ordinal_day_month" and not _ordinal_is_day(m, before):
         return False
     if p.kind == "day_month" and _recurring().match(text, m.end()):
-        return False  # 14 يونيو من كل سنة: a yearly day, not a date
+        return False  # 7 أبريل من كل سنة: a yearly day, not a date
     return True
 
 
 def _ordinal_is_day(m: Hit, before: list[str]) -> bool:
-    """``في الخامس من ديسمبر`` is a day; ``الأسبوع الأول من أيلول`` is not.
+    """``في السابع من أكتوبر`` is a day; ``الأسبوع الأول من أيلول`` is not.
 
     An ordinal is read as a day after a weekday or ``يوم`` of the left context,
     at the start of a line or clause, or after a preposition of time.
