@@ -183,6 +183,8 @@ class EventAssembler:
                  title: str | None = None, lex: Lexicon | None = None) -> None:
         self.text = text
         self.norm = normalise(text)
+        self._cue_cache: list[tuple[int, int, str]] | None = None
+        self._ref_cache: list[_Mention] | None = None
         self.lex = lex or lexicon()
         self.sentences = sentence_spans(text)
         self.title_end = len(title) if title and text.startswith(title) else 0
@@ -194,8 +196,22 @@ class EventAssembler:
 
     # -- helpers on the normalised text ---------------------------------------------------------
     def _norm_span(self, start: int, end: int) -> str:
-        """The normalised text of an original span (normalise is per character, so slice and fold)."""
-        return normalise(self.text[start:end]).text
+        """The normalised text of an original span, sliced from the article normalised once."""
+        return self.norm.text[self._norm_pos(start):self._norm_pos(end)]
+
+    @property
+    def _cues(self) -> list[tuple[int, int, str]]:
+        """Role cues and triggers of the whole article, in original offsets (computed once)."""
+        if self._cue_cache is None:
+            items = []
+            for kind, pattern in (("org", self.lex.organizer_before), ("partner", self.lex.partner_before),
+                                  ("reset", self.lex.reset)):
+                for m in pattern.finditer(self.norm.text):
+                    a, b = self.norm.span(m.start(), m.end())
+                    items.append((a, b, kind))
+            items += [(t.start, t.end, "trigger") for t in self._all_triggers]
+            self._cue_cache = items
+        return self._cue_cache
 
     def _sentence_has(self, pattern: "regex.Pattern[str]", i: int) -> bool:
         s, e = self.sentences[i]
@@ -203,7 +219,8 @@ class EventAssembler:
 
     # -- 1. triggers ------------------------------------------------------------------------------
     def triggers(self) -> list[Trigger]:
-        found = [t for t in find_triggers(self.norm, self.lex)
+        self._all_triggers = find_triggers(self.norm, self.lex)
+        found = [t for t in self._all_triggers
                  if not any(p.search(self._norm_span(*self.sentences[_sentence_of(t.start, self.sentences)]))
                             for _, p in self.lex.negative)]
         body = [t for t in found if t.start >= self.title_end]
@@ -247,7 +264,7 @@ class EventAssembler:
 
     def _plural(self, t: Trigger) -> bool:
         """A plural mention summarises (حملات، القوافل) unless it names one of them (محطة من القوافل)."""
-        if not _PLURAL.search(normalise(t.text).text):
+        if not _PLURAL.search(self._norm_span(t.start, t.end)):
             return False
         before = self._norm_span(max(0, t.start - 25), t.start)
         return _ONE_OF.search(before) is None
@@ -370,18 +387,9 @@ class EventAssembler:
 
     def _roles(self, span: tuple[int, int]) -> tuple[list[_Mention], list[_Mention], list[_Mention]]:
         """Organisers, partners and unmarked candidates among the ORG mentions of a span."""
-        s, e = span
-        items: list[tuple[int, int, str, _Mention | None]] = []
-        base = self._norm_span(s, e)
-        local = normalise(self.text[s:e])
-        for kind, pattern in (("org", self.lex.organizer_before), ("partner", self.lex.partner_before),
-                              ("reset", self.lex.reset)):
-            for m in pattern.finditer(base):
-                a, b = local.span(m.start(), m.end())
-                items.append((s + a, s + b, kind, None))
-        for t in find_triggers(local, self.lex):
-            items.append((s + t.start, s + t.end, "trigger", None))
-        mentions = [m for m in self.orgs if _inside(m.start, m.end, span)] + self._back_references(span)
+        items: list[tuple[int, int, str, _Mention | None]] = [
+            (a, b, kind, None) for a, b, kind in self._cues if _inside(a, b, span)]
+        mentions = [m for m in self.orgs + self._back_references() if _inside(m.start, m.end, span)]
         for m in mentions:
             items.append((m.start, m.end, "mention", m))
         items.sort(key=lambda x: (x[0], x[2] != "mention"))
@@ -414,20 +422,21 @@ class EventAssembler:
                 hi = mid
         return lo
 
-    def _back_references(self, span: tuple[int, int]) -> list[_Mention]:
+    def _back_references(self) -> list[_Mention]:
         """``الجمعية``-style references resolved to the latest named ORG with that head word."""
-        s, e = span
-        local = normalise(self.text[s:e])
+        if self._ref_cache is not None:
+            return self._ref_cache
+        heads = [(o, _head(normalise(o.entity.name).text.split()[0])) for o in self.orgs]
         out = []
-        for m in self.lex.back_references.finditer(local.text):
-            a, b = local.span(m.start(), m.end())
-            a, b = s + a, s + b
+        for m in self.lex.back_references.finditer(self.norm.text):
+            a, b = self.norm.span(m.start(), m.end())
             if any(o.start <= a < o.end for o in self.orgs):
                 continue  # part of a named organisation
             head = _head(m.group())
-            prior = [o for o in self.orgs if o.start < a and _head(normalise(o.entity.name).text.split()[0]).startswith(head[:4])]
+            prior = [o for o, h in heads if o.start < a and h.startswith(head[:4])]
             if prior:
                 out.append(_Mention(a, b, prior[-1].entity))
+        self._ref_cache = out
         return out
 
     def _slot(self, m: _Mention, why: str) -> SlotValue:

@@ -85,6 +85,7 @@ def prepare(raw: RawInput) -> split_stage.SplitArticle:
 
 def make_doc(nlp: Language, article: split_stage.SplitArticle, raw: RawInput) -> Doc:
     doc = nlp.make_doc(article.text)
+    doc.user_data[split_stage.SPLIT_DONE] = True
     doc._.title = article.title
     doc._.byline = article.byline
     doc._.published = article.published

@@ -230,6 +230,7 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+SPLIT_DONE = "civic_split_done"
 SENTENCE_END = frozenset({".", "؟", "?", "!", "؛", "…"})
 
 
@@ -256,7 +257,8 @@ class Segmenter:
         self.read_header = read_header
 
     def __call__(self, doc: Doc) -> Doc:
-        if self.read_header and doc._.title is None and doc._.published is None:
+        # A Doc made from a split article (pipeline.make_doc) already has its header read.
+        if self.read_header and not doc.user_data.get(SPLIT_DONE) and doc._.title is None and doc._.published is None:
             head = split_text(doc.text)
             if head.title and doc.text.startswith(head.title):
                 doc._.title = head.title
