@@ -82,15 +82,27 @@ def pool_run(path: str, workers: int, chunk_size: int) -> dict:
     from civic_extract.readers import iter_inputs
 
     stats = batch.Stats()
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     n = 0
     for _ in batch.run(iter_inputs([path]), workers=workers, chunk_size=chunk_size, stats=stats, force_pool=True):
         n += 1
     wall = time.perf_counter() - t0
+    parent_cpu = time.process_time() - cpu0
+    workers_cpu = sum(stats.cpu_s.values())  # including building the pipeline
     first = stats.first_result_at or t0
     steady = (n - chunk_size) / (time.perf_counter() - first) if n > chunk_size else float("nan")
     return {"n": n, "wall": wall, "rate": n / wall, "steady": steady,
-            "rss": sorted(stats.peak_rss_mb.values())}
+            "rss": sorted(stats.peak_rss_mb.values()), "parent_cpu": parent_cpu, "workers_cpu": workers_cpu}
+
+
+def load_note() -> str:
+    """The machine's load before the worker runs: other processes' work skews a 2-worker run most."""
+    try:
+        one, five, _ = os.getloadavg()
+    except OSError:  # pragma: no cover
+        return ""
+    return f"load average before the runs: {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
 
 
 def dateparser_ms(texts: list[str]) -> list[float]:
@@ -164,11 +176,15 @@ def main(argv: list[str] | None = None) -> int:
         with open(path, "w", encoding="utf-8") as fh:
             for a in items:
                 fh.write(json.dumps(a, ensure_ascii=False) + "\n")
+        note = load_note()
         runs = {w: pool_run(path, w, args.chunk_size) for w in args.workers}
     print(f"## Worker processes, {args.n} articles (batch.run, chunks of {args.chunk_size})\n")
-    print("| workers | wall s | articles/s (wall) | articles/s (steady) | peak RSS per worker MB |\n| ---: | ---: | ---: | ---: | --- |")
+    print(note + "\n")
+    print("| workers | wall s | articles/s (wall) | articles/s (steady) | peak RSS per worker MB | CPU s parent / workers |\n"
+          "| ---: | ---: | ---: | ---: | --- | --- |")
     for w, r in runs.items():
-        print(f"| {w} | {r['wall']:.1f} | {r['rate']:.1f} | {r['steady']:.1f} | {', '.join(f'{x:.0f}' for x in r['rss'])} |")
+        print(f"| {w} | {r['wall']:.1f} | {r['rate']:.1f} | {r['steady']:.1f} | {', '.join(f'{x:.0f}' for x in r['rss'])} "
+              f"| {r['parent_cpu']:.1f} / {r['workers_cpu']:.1f} |")
     if 1 in runs and 2 in runs:
         print(f"\nspeedup 2 vs 1 workers: {runs[2]['rate'] / runs[1]['rate']:.2f} (wall), "
               f"{runs[2]['steady'] / runs[1]['steady']:.2f} (steady)")

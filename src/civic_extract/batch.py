@@ -64,15 +64,21 @@ class Result:
 
 @dataclass
 class Stats:
-    """What a run measured: peak RSS per worker process (MB), when the first result arrived."""
+    """What a run measured: peak RSS (MB) and CPU seconds per worker process, when the first result arrived."""
 
     peak_rss_mb: dict[int, float] = field(default_factory=dict)
+    cpu_s: dict[int, float] = field(default_factory=dict)
     first_result_at: float | None = None
     restarts: int = 0
 
 
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+
+
+def _cpu_s() -> float:
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
 
 
 def to_result(record: Any) -> Result:
@@ -110,13 +116,13 @@ def _init_worker(build: Callable[[], Any]) -> None:
         _WORKER_BUILD_ERROR = traceback.format_exc()
 
 
-def _run_chunk(chunk: list[RawInput], batch_size: int) -> tuple[list[Result], int, float]:
+def _run_chunk(chunk: list[RawInput], batch_size: int) -> tuple[list[Result], int, float, float]:
     from .pipeline import records
 
     if _WORKER_NLP is None:
         raise PipelineBuildError(f"a worker could not build the pipeline:\n{_WORKER_BUILD_ERROR}")
     results = [to_result(r) for r in records(_WORKER_NLP, chunk, batch_size=batch_size)]
-    return results, os.getpid(), _peak_rss_mb()
+    return results, os.getpid(), _peak_rss_mb(), _cpu_s()
 
 
 # ---------------------------------------------------------------- process pool
@@ -228,7 +234,7 @@ def _run_pool(inputs, workers, chunk_size, in_flight, batch_size, build, stats, 
                 return
             slot = window[0]
             try:
-                results, pid, rss = slot.future.result()
+                results, pid, rss, cpu = slot.future.result()
             except PipelineBuildError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a dead worker must not lose records
@@ -255,6 +261,7 @@ def _run_pool(inputs, workers, chunk_size, in_flight, batch_size, build, stats, 
             window.popleft()
             suspects = max(0, suspects - 1)
             stats.peak_rss_mb[pid] = max(rss, stats.peak_rss_mb.get(pid, 0.0))
+            stats.cpu_s[pid] = max(cpu, stats.cpu_s.get(pid, 0.0))
             if stats.first_result_at is None:
                 stats.first_result_at = time.perf_counter()
             yield from results
