@@ -64,7 +64,7 @@ def test_centimes_are_converted() -> None:
 
 
 def test_noun_as_written_with_diacritics() -> None:
-    (fig,) = find_figures("استفاد من القافلة الطبية ٣٩٦٣ مستفيداً.")
+    (fig,) = find_figures("استفاد من القافلة الطبية ٤٧١٨ مستفيداً.")
     assert fig.noun == "مستفيداً" and fig.rule == "number+noun"
 
 
