@@ -2,21 +2,21 @@
 
 A figure is a number (:mod:`civic_extract.numerals` reads any way of writing
 it) attached to a counted noun that the lexicon knows
-(``data/lexicons/figures.json``): ``3963 مستفيداً``, ``ثلاث قوافل طبية``,
-``أزيد من 11 ألف مستفيد``, ``2 مليون درهم``, ``طبيبين``. The noun decides the
+(``data/lexicons/figures.json``): ``4718 مستفيداً``, ``ثلاث قوافل طبية``,
+``أزيد من 14 ألف مستفيد``, ``2 مليون درهم``, ``طبيبين``. The noun decides the
 category (GUIDELINES.md, Figures), refined by the words after it
-(``عملية جراحية``; ``تدخلاً في مجال طب الأسنان`` is dental care), by a partitive
-(``20 فرداً من الأطر الطبية`` are health staff) or by the verb before it
+(``عملية جراحية``; ``تدخلاً في طب الأسنان`` is dental care), by a partitive
+(``25 فرداً من الأطر الصحية`` are health staff) or by the verb before it
 (``تحويل 38 حالة`` are referrals, ``تبرع 96 شخصاً`` donors). A number with no
 known noun is not a figure: that is what keeps match scores, prices, minutes
 and weather readings out. The noun may also come before the number
-(``عدد المستفيدين بلغ 400``, ``المتبرعون: 120``, a list item ``حالة 44``), or be
-implied by the figure before (``من أصل 972``, ``318 منهم``).
+(``عدد المستفيدين بلغ 400``, ``المتبرعون: 120``, a list item ``حالة 57``), or be
+implied by the figure before (``من أصل 640``, ``318 منهم``).
 
 Numbers that are not counts are dropped first, each by a named rule (see
 :func:`_excluded`): dates and years, times, durations and ages, ordinals and
 rankings, law and decree numbers, phone numbers, percentages, scores, numbers
-inside names (``كوفيد 19``, ``Pharma 5``) and family sizes. An article with no
+inside names (``كوفيد 19``, ``Medica 7``) and family sizes. An article with no
 word of civic activity at all (sports, markets, weather) has no figures.
 Matching runs on normalised text and every span is mapped back to the original
 with :meth:`Normalised.span`.
@@ -42,7 +42,7 @@ from .schema import Figure
 # Clause punctuation: context windows never cross it.
 _CLAUSE_END = frozenset(".!?؟;؛:,،()[]«»\"“”")
 _SENTENCE_END = frozenset(".!?؟;؛")
-# Numbers joined by these are one date, season, score, range or time (23/05/2025, 2-0, 07:14).
+# Numbers joined by these are one date, season, score, range or time (17/09/2024, 2-0, 07:14).
 _CHAIN = frozenset("/\\-:–")
 # Categories of people, which a partitive or a verb may pass to a noun of people.
 _PEOPLE = frozenset({"beneficiaries", "households", "participants", "donors", "volunteers", "doctors", "health_staff"})
@@ -358,7 +358,7 @@ def _excluded(t: _Text, lex: Lexicon, s: int, e: int, value: float) -> str | Non
             return "duration"
     if any(t.matches(e, p) for p in lex.excl_phrases["time_after"]):
         return "time"
-    # A month name after ("02 و03 دجنبر", "28 فبراير الى 02 مارس") or right before.
+    # A month name after ("07 و08 نونبر", "27 يناير الى 03 فبراير") or right before.
     k = e
     while k < min(len(t), e + 4):
         w = t.word(k)
@@ -459,7 +459,7 @@ def _refine(t: _Text, lex: Lexicon, noun: Noun, i: int) -> tuple[str | None, int
             if width:
                 # The text keeps a cue that follows the noun directly (عملية خلع, وحدة من الدم).
                 return r.category, (k + width - 1 if k == i + 1 else i), True
-    # A partitive names who a generic "person" was (20 فرداً من الأطر الطبية).
+    # A partitive names who a generic "person" was (25 فرداً من الأطر الصحية).
     if noun.person and noun.category == "beneficiaries" and t.word(i + 1) in lex.partitive:
         other = _any_noun(t, lex, i + 2)
         if other is not None and not other.person and other.category in _PEOPLE:
@@ -508,7 +508,7 @@ def _market_talk(t: _Text, lex: Lexicon, i: int) -> bool:
 
 
 def _after_number(t: _Text, lex: Lexicon, s: int, e: int, value: float) -> _Hit | None:
-    """A counted noun right after the number, or after من (15 من الأطر الطبية)."""
+    """A counted noun right after the number, or after من (15 من الأطر الصحية)."""
     i = e
     noun = _noun_at(t, lex, i)
     if noun is None and t.word(e) in lex.partitive and not any(t.matches(e, p) for p in lex.out_of):
@@ -533,7 +533,7 @@ def _after_number(t: _Text, lex: Lexicon, s: int, e: int, value: float) -> _Hit 
 
 
 def _before_number(t: _Text, lex: Lexicon, s: int, e: int, value: float) -> _Hit | None:
-    """A counted noun before the number: عدد المستفيدين بلغ 400, المتبرعون: 120, or a list item (حالة 44)."""
+    """A counted noun before the number: عدد المستفيدين بلغ 400, المتبرعون: 120, or a list item (حالة 57)."""
     if not isinstance(value, int):
         return None
     # عدد/مجموع + noun, then up to four linking words (or a colon), then the number.
@@ -574,7 +574,7 @@ def _number_word_after_noun(t: _Text, lex: Lexicon, s: int, e: int, value: float
 
 
 def _from_previous(t: _Text, lex: Lexicon, hits: list[_Hit], s: int, e: int, value: float) -> _Hit | None:
-    """Out of N (من أصل 972) and N of them (318 منهم, 400 آخرين): the category of what came before."""
+    """Out of N (من أصل 640) and N of them (318 منهم, 400 آخرين): the category of what came before."""
     if not isinstance(value, int):
         return None
     if any(t.matches(s - len(p), p) for p in lex.out_of) and not _noun_at(t, lex, e):
@@ -695,7 +695,7 @@ def _merge(t: _Text, hits: list[_Hit]) -> list[_Hit]:
     """One figure per (value, category): a count stated twice is listed once, with every span.
 
     The qualifier is the body's: a title's ``700 متطوع`` gives way to the
-    body's ``أكثر من 700``, as a title's ``أكثر من 3600`` to the body's ``3.600``.
+    body's ``أكثر من 700``, as a title's ``أكثر من 4200`` to the body's ``4.200``.
     """
     by_key: dict[tuple[Any, str], _Hit] = {}
     in_body: set[tuple[Any, str]] = set()
