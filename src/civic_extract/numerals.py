@@ -120,13 +120,13 @@ def number_word(text: str, first: bool = True) -> tuple[Word, bool] | None:
 
 
 def parse_digits(s: str) -> int | float | None:
-    """Value of a digit group: ``11,518`` ``11.518`` ``11 518`` -> 11518; ``2.5`` ``1,35`` -> decimals.
+    """Value of a digit group: ``12,406`` ``12.406`` ``12 406`` -> 12406; ``2.5`` ``1,45`` -> decimals.
 
     One separator followed by exactly three digits is a thousands separator (the
-    press writes ``3.600 طرد`` and ``11,518 مستفيداً``); followed by one, two or
+    press writes ``4.200 طرد`` and ``12,406 مستفيداً``); followed by one, two or
     four and more digits it is a decimal point. Several separators of one kind
     must all close three-digit groups (``1.000.000``); anything else
-    (``23.05.2025``, decree numbers ``2.19.123``) is not a number. ``7ر3`` is the
+    (``17.09.2024``, decree numbers ``2.19.123``) is not a number. ``7ر3`` is the
     Tunisian agency way of writing 3.7.
     """
     if "ر" in s:
@@ -292,8 +292,8 @@ def read_number(tokens: Sequence[Token], i: int) -> tuple[int | float, int] | No
 def parse(text: str) -> int | float | None:
     """The value of a whole numeral expression (any script, separators, words, proclitic).
 
-    >>> parse("ثلاثة آلاف وخمسمائة"), parse("و685"), parse("١١٬٥١٨"), parse("2.5 مليون")
-    (3500, 685, 11518, 2500000)
+    >>> parse("ثلاثة آلاف وخمسمائة"), parse("و593"), parse("١٢٬٤٠٦"), parse("2.5 مليون")
+    (3500, 593, 12406, 2500000)
     """
     tokens = tokenize(normalise(text).text)
     if len(tokens) >= 2 and tokens[0].kind == "word" and tokens[1].kind == "num" and tokens[0].end == tokens[1].start:
