@@ -54,7 +54,7 @@ def test_fuzzy_lookup_reaches_press_spellings(gaz, name, place_id):
     assert gaz.best(name, fuzzy=True).id == place_id
 
 
-@pytest.mark.parametrize("a, b", [("ايغرم", "اغرم"), ("تافراوتن", "تفراوتن")])
+@pytest.mark.parametrize("a, b", [("ايغرم", "اغرم"), ("تاليوين", "تالوين")])
 def test_skeleton_agrees_on_vowel_spellings(a, b):
     assert skeleton(a) == skeleton(b)
 

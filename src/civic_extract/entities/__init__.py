@@ -1,7 +1,7 @@
 """Entities: organisations, people and places, with places resolved against a gazetteer.
 
     from civic_extract.entities import find_entities
-    find_entities("نظمت جمعية الأمل للتنمية بمدينة تازة ...")  # list[schema.Entity]
+    find_entities("نظمت جمعية النخيل للتنمية بمدينة تازة ...")  # list[schema.Entity]
 
 Three stages, each a pure function plus a spaCy component: the rule ruler
 (:mod:`.ruler`, ``civic_entity_ruler``), the gazetteer linker

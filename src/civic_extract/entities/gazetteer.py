@@ -6,7 +6,7 @@ constructor so tests can use a ten-entry fixture, and a spaCy component that
 sets ``span._.place`` on LOC spans. Keys are :func:`norm_key` forms, so
 ``إغرم``/``اغرم`` and ``واحة سيدي إبراهيم``/``واحة سيدي ابراهيم`` agree; a second,
 looser "skeleton" key (long vowels dropped inside the word) lets the press's
-``إيغرم``, ``تافراوتن``/``تفراوتن`` reach the HCP spelling when a trigger word
+``إيغرم``, ``تاليوين``/``تالوين`` reach the HCP spelling when a trigger word
 says a place name follows.
 """
 
@@ -69,7 +69,7 @@ class Place:
 def skeleton(key: str) -> str:
     """A loose key: alef, waw and yeh dropped after the first letter of each word.
 
-    ``ايغرم`` and ``اغرم`` give ``اغرم``; ``تافراوتن`` and ``تفراوتن`` give ``تفرتن``.
+    ``ايغرم`` and ``اغرم`` give ``اغرم``; ``تاليوين`` and ``تالوين`` give ``تلن``.
     Only used after a trigger word, where a place name is certain to follow.
     """
     return " ".join(w[0] + "".join(c for c in w[1:] if c not in "اوي") for w in key.split() if w)

@@ -8,7 +8,7 @@ Steps, each a small function:
    ``وجدة`` stays, ``لجمعية`` → ``جمعية``), titles peeled off person names, and a
    bare definite head word (``الجمعية``) turned into a back-reference.
 2. Overlaps are resolved by score; a place may sit inside an organisation name
-   when a trigger or genitive put it there (``مجلس جهة بني ملال خنيفرة``).
+   when a trigger or genitive put it there (``مجلس جهة فاس مكناس``).
 3. Back-references are dropped from the entity list but each is resolved to the
    nearest preceding named organisation of the same kind (else any), returned by
    :func:`find_entities_and_references` for the event stage.
@@ -215,7 +215,7 @@ def _same_person(a: str, b: str) -> bool:
 
 
 def _org_words(key: str) -> list[str]:
-    """ORG key words with the article off the head word (الجمعية السورية = جمعية السورية)."""
+    """ORG key words with the article off the head word (الجمعية الوطنية = جمعية الوطنية)."""
     words = key.split()
     if words and words[0].startswith("ال") and len(words[0]) > 4:
         words[0] = words[0][2:]
