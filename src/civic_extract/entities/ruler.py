@@ -206,7 +206,7 @@ class _Scan:
                 break
             w = t.text
             if w == "و" and seq and is_definite(self.word(k + 1) or "") and self.word(k + 1) not in r.known:
-                k += 2  # الاتحاد الجهوي للمنشطين الثقافيين و الرياضيين
+                k += 2  # الاتحاد الجهوي للمسعفين المتطوعين و المهنيين
                 seq.append("conj")
                 continue
             if w in r.stop or (w in r.abbrevs and self._abbrev_dot(k)):
