@@ -10,10 +10,7 @@ from pathlib import Path
 import pytest
 
 from civic_extract.cli import main
-from civic_extract.report import (
-    Mark, Totals, _levels, bar_chart, build_report, highlight, marks_of, province_of, type_name, write_report,
-)
-from civic_extract.schema import error_record
+from civic_extract.report import Mark, _levels, bar_chart, build_report, highlight, marks_of, province_of, type_name
 
 from test_output_formats import TEXT, sample_records
 
