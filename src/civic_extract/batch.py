@@ -723,6 +723,9 @@ def extract_to(
         raise
     finally:
         summary.seconds = time.perf_counter() - started
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()  # stop the workers now (the pool waits only for the chunks they are running)
         if bar is not None:
             bar.close()
         writer.close()
