@@ -9,11 +9,12 @@ made (a Doc's text cannot change), in :func:`prepare`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 from . import dates, events, extensions, figures, spans, tokenise  # noqa: F401  (register factories and the tokenizer)
 from . import split as split_stage
@@ -112,11 +113,16 @@ def to_record(doc: Doc) -> Record:
     )
 
 
-def _mark_error(proc_name: str, proc: Callable, docs: list[Doc], exc: Exception) -> None:
-    """spaCy error handler: the Doc carries the failure instead of stopping the batch."""
-    for doc in docs:
-        where = doc._.source or doc._.article_id
-        doc.user_data["civic_error"] = f"{where}: stage {proc_name} failed: {type(exc).__name__}: {exc}"
+def _run_one(nlp: Language, doc: Doc) -> Doc:
+    """Run every stage on one Doc; a stage that raises marks the Doc instead of stopping the batch."""
+    for name, proc in nlp.pipeline:
+        try:
+            doc = proc(doc)
+        except Exception as exc:  # noqa: BLE001 - any failure becomes an error record
+            where = doc._.source or doc._.article_id
+            doc.user_data["civic_error"] = f"{where}: stage {name} failed: {type(exc).__name__}: {exc}"
+            return doc
+    return doc
 
 
 _NLP: Language | None = None
@@ -145,46 +151,35 @@ def _as_input(item: str | dict | RawInput, n: int) -> RawInput:
 def records(nlp: Language, inputs: Iterable[RawInput], batch_size: int = 32) -> Iterator[Record]:
     """One Record per input, in input order; failures become error records.
 
-    spaCy drops a Doc whose component raised (after calling the error handler,
-    which marks it), so the queue below holds every input's Doc or error
-    record in order and a Doc missing from the output stream is reported from
-    its mark instead of being lost.
+    Batches go through ``nlp.pipe`` (the statistical NER is fastest on
+    batches). If any stage raises inside a batch, that batch is run again Doc
+    by Doc, so only the input that failed becomes an error record; every stage
+    overwrites what it sets, so running a Doc again is safe.
     """
-    nlp.set_error_handler(_mark_error)
-    pending: list[Record | Doc] = []
-
-    def docs() -> Iterator[Doc]:
-        for raw in inputs:
-            if raw.error:
-                pending.append(error_record(raw.id, raw.source, raw.error))
-                continue
-            try:
-                article = prepare(raw)
-            except Exception as exc:  # noqa: BLE001 - any failure becomes a record
-                pending.append(error_record(raw.id, raw.source, f"{raw.source}: could not split: {type(exc).__name__}: {exc}"))
-                continue
-            if not article.text.strip():
-                pending.append(error_record(raw.id, raw.source, f"{raw.source}: no article text after removing boilerplate"))
-                continue
-            doc = make_doc(nlp, article, raw)
-            pending.append(doc)
-            yield doc
-
-    for done in nlp.pipe(docs(), batch_size=batch_size):
-        while pending:
-            item = pending.pop(0)
-            if item is done:
-                yield to_record(done)
-                break
-            yield item if isinstance(item, Record) else _dropped(item)
-    for item in pending:
-        yield item if isinstance(item, Record) else _dropped(item)
+    for batch in minibatch(inputs, batch_size):
+        items: list[Record | Doc] = [_prepared(nlp, raw) for raw in batch]
+        docs = [d for d in items if isinstance(d, Doc)]
+        try:
+            done = list(nlp.pipe(docs, batch_size=batch_size))
+        except Exception:  # noqa: BLE001 - isolate the failing input
+            done = [_run_one(nlp, d) for d in docs]
+        out = iter(done)
+        for item in items:
+            yield item if isinstance(item, Record) else to_record(next(out))
 
 
-def _dropped(doc: Doc) -> Record:
-    """The error record of a Doc that a failing stage removed from the stream."""
-    message = doc.user_data.get("civic_error") or f"{doc._.source or doc._.article_id}: not processed"
-    return error_record(str(doc._.article_id), doc._.source, message)
+def _prepared(nlp: Language, raw: RawInput) -> Record | Doc:
+    """The input's Doc, or its error record when it cannot be read or split."""
+    if raw.error:
+        return error_record(raw.id, raw.source, raw.error)
+    where = raw.source or f"input {raw.id}"
+    try:
+        article = prepare(raw)
+    except Exception as exc:  # noqa: BLE001 - any failure becomes a record
+        return error_record(raw.id, raw.source, f"{where}: could not split: {type(exc).__name__}: {exc}")
+    if not article.text.strip():
+        return error_record(raw.id, raw.source, f"{where}: no article text after removing boilerplate")
+    return make_doc(nlp, article, raw)
 
 
 def extract(text: str, published: str | None = None, id: str = "0", source: str | None = None) -> Record:
