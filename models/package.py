@@ -91,6 +91,31 @@ def measure_speed(nlp, texts: list[str], repeat: int = 3) -> dict:
     return out
 
 
+def prune_strings(model_dir: Path) -> int:
+    """Drop the training words from ``vocab/strings.json``; return how many were dropped.
+
+    ``spacy train`` stores every word type it has seen (about 4 MB here). Predictions
+    only use hashes computed from the text at run time, so the store needs just what a
+    blank pipeline with our tokenizer holds plus the NER labels and moves. Keeping the
+    corpora's word list out also keeps the shipped directory small; the caller checks
+    that predictions are unchanged.
+    """
+    import spacy
+
+    path = model_dir / "vocab" / "strings.json"
+    strings = json.loads(path.read_text(encoding="utf-8"))
+    blank = spacy.blank("ar", config={"nlp": {"tokenizer": {"@tokenizers": "civic_extract.tokenizer.v1"}}})
+    ner = spacy.load(model_dir).get_pipe("ner")
+    needed = set(blank.vocab.strings) | set(ner.labels) | set(ner.move_names)
+    kept = [x for x in strings if x in needed]
+    path.write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+    return len(strings) - len(kept)
+
+
+def predictions(nlp, texts: list[str]) -> list[list[tuple[int, int, str]]]:
+    return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)]
+
+
 def dir_size_mb(path: Path) -> float:
     return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6, 2)
 
@@ -130,7 +155,11 @@ def package(model: Path, out: Path, metrics_dir: Path, stats_path: Path, speed_t
         stats = json.loads(stats_path.read_text(encoding="utf-8"))
         meta["training_data"] = {k: stats[k] for k in ("sources", "train", "dev", "dropped_as_test_duplicates",
                                                        "test_sentences_in_train_or_dev") if k in stats}
+    before = predictions(spacy.load(out), speed_texts)
+    meta["strings_dropped"] = prune_strings(out)
     nlp = spacy.load(out)
+    if predictions(nlp, speed_texts) != before:
+        raise RuntimeError("pruning the string store changed predictions; ship the unpruned model")
     meta["speed"] = measure_speed(nlp, speed_texts)
     meta["size_mb"] = dir_size_mb(out)
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
