@@ -31,6 +31,27 @@ def split_enable(enable: Iterable[str]) -> tuple[list[str], list[str]]:
     return [n for n in names if n not in OPTIONAL_STAGES], [n for n in names if n in OPTIONAL_STAGES]
 
 
+def select(names: list[str], enable: Iterable[str] | None, disable: Iterable[str] | None,
+           where: str) -> tuple[list[str], list[str]]:
+    """The stages of ``names`` to build and the optional components to add, per ``enable``/``disable``.
+
+    ``enable`` keeps only the default stages it names (all of them when it names
+    only optional components); ``disable`` removes stages; ``where`` names the
+    pipeline in the error for an unknown stage.
+    """
+    wanted, extra = list(names), []
+    if enable is not None:
+        core, extra = split_enable(enable)
+        unknown = set(core) - set(names)
+        if unknown:
+            raise ValueError(f"unknown stages {sorted(unknown)}; {where} has {list(names)}, optional {sorted(OPTIONAL_STAGES)}")
+        if core or not extra:
+            wanted = [n for n in names if n in core]
+    if disable is not None:
+        wanted = [n for n in wanted if n not in set(disable)]
+    return wanted, extra
+
+
 def add_optional(nlp: Language, names: Iterable[str], overrides: dict[str, dict[str, Any]] | None = None) -> None:
     """Add each optional component before the stage that reads it (at the end when that stage is off)."""
     overrides = overrides or {}

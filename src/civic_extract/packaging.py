@@ -31,7 +31,7 @@ import spacy
 from spacy.language import Language
 
 from . import __version__
-from .optional import OPTIONAL_STAGES, add_optional, split_enable
+from .optional import OPTIONAL_STAGES, add_optional, select
 from .schema import SCHEMA_VERSION
 
 DATA_DIR = "civic_data"
@@ -197,16 +197,9 @@ def load_saved(path: str | Path, enable: Iterable[str] | None = None, disable: I
         factory = cfg["components"][name].get("factory")
         if factory in OPTIONAL_STAGES:
             importlib.import_module(OPTIONAL_STAGES[factory][0])
-    wanted, extra = names, []
-    if enable is not None:
-        core, extra = split_enable(enable)
-        unknown = set(core) - set(names)
-        if unknown:
-            raise ValueError(f"unknown stages {sorted(unknown)}; {path} has {names}")
-        if core or not extra:
-            wanted = [n for n in names if n in core or n in extra]
-    if disable is not None:
-        wanted = [n for n in wanted if n not in set(disable)]
+    wanted, extra = select(names, enable, disable, str(path))
+    keep = set(wanted) | (set(extra) - set(disable or ()))  # optional components saved in the folder stay
+    wanted = [n for n in names if n in keep]
     overrides = {f"components.{name}.{key}": value for name, cfg_ in (config or {}).items() if name in names
                  for key, value in cfg_.items()}
     nlp = spacy.load(path, exclude=[n for n in names if n not in wanted], config=overrides)

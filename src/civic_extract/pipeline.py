@@ -50,24 +50,14 @@ def load(
     ``model``: a pipeline folder written by :func:`civic_extract.packaging.save`
     (or ``nlp.to_disk``), loaded with its saved config instead of :data:`STAGES`.
     """
-    from .optional import OPTIONAL_STAGES, add_optional, split_enable
+    from .optional import add_optional, select
 
     extensions.register()
     if model is not None:
         from .packaging import load_saved
 
         return load_saved(model, enable=enable, disable=disable, config=config)
-    wanted = [name for name, _ in STAGES]
-    extra: list[str] = []
-    if enable is not None:
-        core, extra = split_enable(enable)
-        unknown = set(core) - set(wanted)
-        if unknown:
-            raise ValueError(f"unknown stages {sorted(unknown)}; the stages are {wanted}, optional {sorted(OPTIONAL_STAGES)}")
-        if core or not extra:
-            wanted = [n for n in wanted if n in core]
-    if disable is not None:
-        wanted = [n for n in wanted if n not in set(disable)]
+    wanted, extra = select([name for name, _ in STAGES], enable, disable, "the default pipeline")
     nlp = spacy.blank("ar", config=NLP_CONFIG)
     overrides = config or {}
     for name, cfg in STAGES:
