@@ -41,9 +41,13 @@ def load(
     overrides, ``{"civic_segment": {"read_header": False}}``; ``model``: a
     pipeline folder written by :func:`civic_extract.packaging.save`.
     """
+    if model is not None:
+        from .packaging import load_saved
+
+        return load_saved(model, enable=enable, disable=disable, config=config)
     from .pipeline import load as _load
 
-    return _load(enable=enable, disable=disable, config=config, model=model)
+    return _load(enable=enable, disable=disable, config=config)
 
 
 def extract(text: str, published: str | None = None, id: str = "0", source: str | None = None) -> "Record":
@@ -73,11 +77,10 @@ def extract_many(
     (``workers=1`` only).
     """
     from .pipeline import _as_input, default_nlp, records
-    from .pipeline import load as _load
 
     inputs = (_as_input(item, n) for n, item in enumerate(items))
     if workers == 1:
-        pipe = nlp or (_load(**load_options) if load_options else default_nlp())
+        pipe = nlp or (load(**load_options) if load_options else default_nlp())
         return records(pipe, inputs, batch_size=batch_size)
     if nlp is not None:
         raise ValueError("extract_many: a Language object cannot be sent to worker processes; "
@@ -91,10 +94,9 @@ def _parallel(inputs: Iterator["RawInput"], workers: int | None, batch_size: int
     import json
 
     from . import batch
-    from .pipeline import load as _load
     from .schema import Record
 
-    build = partial(_load, **load_options) if load_options else batch.build_default
+    build = partial(load, **load_options) if load_options else batch.build_default
     for result in batch.run(inputs, workers=workers, chunk_size=chunk_size, batch_size=batch_size, build=build):
         yield Record.from_dict(json.loads(result.line))
 

@@ -8,7 +8,6 @@ made (a Doc's text cannot change), in :func:`prepare`.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import spacy
@@ -39,7 +38,6 @@ def load(
     enable: Iterable[str] | None = None,
     disable: Iterable[str] | None = None,
     config: dict[str, dict[str, Any]] | None = None,
-    model: str | Path | None = None,
 ) -> Language:
     """A ready pipeline.
 
@@ -47,16 +45,12 @@ def load(
     named (``"camel_ner"``, see :mod:`civic_extract.optional`), which is added to
     the stages before the one that reads it; ``disable``: all but these;
     ``config``: per-stage config overrides, ``{"civic_segment": {"read_header": False}}``;
-    ``model``: a pipeline folder written by :func:`civic_extract.packaging.save`
-    (or ``nlp.to_disk``), loaded with its saved config instead of :data:`STAGES`.
+    A pipeline folder written by :func:`civic_extract.packaging.save` is loaded
+    with ``civic_extract.load(model=...)``.
     """
     from .optional import add_optional, select
 
     extensions.register()
-    if model is not None:
-        from .packaging import load_saved
-
-        return load_saved(model, enable=enable, disable=disable, config=config)
     wanted, extra = select([name for name, _ in STAGES], enable, disable, "the default pipeline")
     nlp = spacy.blank("ar", config=NLP_CONFIG)
     overrides = config or {}
