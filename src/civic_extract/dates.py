@@ -1113,8 +1113,9 @@ class DateFinder:
         patterns()  # compile at pipeline build, not on the first document
 
     def __call__(self, doc: Doc) -> Doc:
-        found = find_dates(doc.text, doc._.published)
-        doc._.dates = mark_byline(found, doc.text, doc._.byline)
+        text = extensions.doc_text(doc)
+        found = find_dates(text, doc._.published)
+        doc._.dates = mark_byline(found, text, doc._.byline)
         return doc
 
 

@@ -574,7 +574,7 @@ class EventStage:
         lexicon()  # compile once, at pipeline build time
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.events = assemble_events(doc.text, doc._.entities, doc._.dates, doc._.figures, title=doc._.title)
+        doc._.events = assemble_events(extensions.doc_text(doc), doc._.entities, doc._.dates, doc._.figures, title=doc._.title)
         return doc
 
 

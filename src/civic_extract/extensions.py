@@ -80,6 +80,30 @@ def _decode(obj: Any, chain: Callable | None = None) -> Any:
     return obj if chain is None else chain(obj)
 
 
+# doc.user_data key of the Doc's text, built once (see :func:`doc_text`).
+_TEXT_KEY = "civic_text"
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per Doc and then reused by every stage.
+
+    spaCy's ``Doc.text`` joins every token's text on each access; the stages read
+    it about seven times per article. The cache carries the Doc's ``id`` and
+    length, so a ``user_data`` copied into another Doc (``Span.as_doc(copy_user_data=True)``,
+    a Doc rebuilt from bytes) is never taken for that Doc's text.
+    """
+    cached = doc.user_data.get(_TEXT_KEY)
+    if cached is not None and cached[0] == id(doc) and cached[1] == len(doc):
+        return cached[2]
+    return set_doc_text(doc, doc.text)
+
+
+def set_doc_text(doc: Doc, text: str) -> str:
+    """Record ``text`` as the Doc's text: for a caller that made the Doc from ``text`` (``nlp.make_doc``)."""
+    doc.user_data[_TEXT_KEY] = (id(doc), len(doc), text)
+    return text
+
+
 def register() -> None:
     """Declare all attributes; safe to call any number of times."""
     for name, default in DOC_ATTRIBUTES.items():

@@ -764,5 +764,5 @@ class FigureFinder:
         lexicon()  # load the data now, not on the first document
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.figures = find_figures(doc.text, merge_repeats=self.merge_repeats)
+        doc._.figures = find_figures(extensions.doc_text(doc), merge_repeats=self.merge_repeats)
         return doc

@@ -70,6 +70,9 @@ def prepare(raw: RawInput) -> split_stage.SplitArticle:
 
 def make_doc(nlp: Language, article: split_stage.SplitArticle, raw: RawInput) -> Doc:
     doc = nlp.make_doc(article.text)
+    # spaCy's tokenizer keeps every character, so the Doc's text is the article's:
+    # record it instead of having Doc.text join the tokens again.
+    extensions.set_doc_text(doc, article.text)
     doc.user_data[split_stage.SPLIT_DONE] = True
     doc._.title = article.title
     doc._.byline = article.byline
@@ -88,7 +91,7 @@ def to_record(doc: Doc) -> Record:
         title=doc._.title,
         byline=doc._.byline,
         published=doc._.published,
-        text=doc.text,
+        text=extensions.doc_text(doc),
         entities=list(doc._.entities),
         dates=list(doc._.dates),
         figures=list(doc._.figures),

@@ -257,14 +257,15 @@ class Segmenter:
         self.read_header = read_header
 
     def __call__(self, doc: Doc) -> Doc:
+        text = extensions.doc_text(doc)
         # A Doc made from a split article (pipeline.make_doc) already has its header read.
         if self.read_header and not doc.user_data.get(SPLIT_DONE) and doc._.title is None and doc._.published is None:
-            head = split_text(doc.text)
-            if head.title and doc.text.startswith(head.title):
+            head = split_text(text)
+            if head.title and text.startswith(head.title):
                 doc._.title = head.title
             doc._.byline = head.byline
             doc._.published = head.published
-        paras = paragraph_spans(doc.text)
+        paras = paragraph_spans(text)
         doc._.paragraphs = paras
         set_sentence_starts(doc, paras)
         return doc

@@ -372,7 +372,7 @@ class EntityMerger:
         ner = [(e.start_char, e.end_char, e.label_) for e in doc.ents] if self.use_ner else None
         # Taken out of user_data: the cache is not serialisable (DocBin, n_process).
         cached = doc.user_data.pop(CANDIDATES_KEY, None)
-        entities, refs = find_entities_and_references(doc.text, ner, candidates=cached)
+        entities, refs = find_entities_and_references(extensions.doc_text(doc), ner, candidates=cached)
         doc._.entities = entities
         spans = []
         for ent in entities:

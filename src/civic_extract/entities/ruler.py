@@ -898,7 +898,7 @@ class EntityRuler:
 
     def __call__(self, doc: Doc) -> Doc:
         gaz = default_gazetteer() if self.use_gazetteer else Gazetteer.from_records([])
-        norm, cands = find_candidates(doc.text, self.rules, gaz)
+        norm, cands = find_candidates(extensions.doc_text(doc), self.rules, gaz)
         doc.user_data[CANDIDATES_KEY] = (norm, cands)
         spans = []
         for c in cands:
