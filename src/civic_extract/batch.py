@@ -20,6 +20,11 @@ by line and synced at chunk boundaries; a later run cuts a trailing partial
 line, counts the complete records and skips that many inputs, checking that
 their ids are the ones already written (the inputs are read in a deterministic
 order), then appends.
+
+No input can stop a run (:func:`process_chunk`): an exception anywhere in the
+pipeline costs only its own article an error record; with a time budget
+(``timeout``, :mod:`civic_extract.limits`) each article runs under a timer, and
+the pool's watchdog stops a worker that stays silent past its chunk's budget.
 """
 
 from __future__ import annotations
@@ -39,9 +44,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .readers import RawInput, decode, iter_inputs, parse_jsonl_line, read_file, read_stdin, walk, InputError
+from .limits import DEFAULT_MAX_CHARS, ArticleTimeout, check_size, max_bytes, time_budget, timeout_message
+from .readers import (
+    RawInput, clean_text, display_path, is_blank, iter_inputs, iter_jsonl_lines, jsonl_lines, read_file, read_stdin,
+    walk,
+)
 
 DEFAULT_CHUNK = 32
+# Seconds a worker may stay silent beyond its chunk's budget (timeout x articles) before the
+# watchdog stops it: room for starting a worker and building its pipeline on a loaded machine.
+KILL_GRACE = 30.0
 
 
 def default_workers() -> int:
@@ -116,13 +128,60 @@ def _init_worker(build: Callable[[], Any]) -> None:
         _WORKER_BUILD_ERROR = traceback.format_exc()
 
 
-def _run_chunk(chunk: list[RawInput], batch_size: int) -> tuple[list[Result], int, float, float]:
-    from .pipeline import records
-
+def _run_chunk(chunk: list[RawInput], batch_size: int, timeout: float | None = None) -> tuple[list[Result], int, float, float]:
     if _WORKER_NLP is None:
         raise PipelineBuildError(f"a worker could not build the pipeline:\n{_WORKER_BUILD_ERROR}")
-    results = [to_result(r) for r in records(_WORKER_NLP, chunk, batch_size=batch_size)]
+    results = [to_result(r) for r in process_chunk(_WORKER_NLP, chunk, batch_size, timeout)]
     return results, os.getpid(), _peak_rss_mb(), _cpu_s()
+
+
+# ---------------------------------------------------------------- one chunk, never failing
+
+
+def _where(raw: RawInput) -> str:
+    return raw.source or f"input {raw.id}"
+
+
+def process_one(nlp: Any, raw: RawInput, timeout: float | None = None) -> Any:
+    """The Record of one input, under the time budget; any failure becomes its error record."""
+    from .pipeline import records
+    from .schema import error_record
+
+    try:
+        with time_budget(timeout):
+            return next(records(nlp, [raw]))
+    except ArticleTimeout:
+        message = timeout_message(_where(raw), timeout or 0.0)
+    except Exception as exc:  # noqa: BLE001 - an input must never stop the batch
+        message = f"{_where(raw)}: could not be processed: {type(exc).__name__}: {exc}"
+    return error_record(clean_text(str(raw.id)), raw.source, clean_text(message))
+
+
+def process_chunk(nlp: Any, chunk: list[RawInput], batch_size: int = 32, timeout: float | None = None) -> list[Any]:
+    """One Record per input of ``chunk``, in order; nothing an input does escapes as an exception.
+
+    Without a time budget the chunk goes through :func:`civic_extract.pipeline.records`
+    in batches, and only if that raises (an input the pipeline's own error
+    handling does not catch) is it run again input by input. With one, every
+    input runs alone under its timer (:func:`civic_extract.limits.time_budget`),
+    so a slow input is stopped and reported without holding up the others.
+    """
+    from .pipeline import records
+
+    if timeout is None:
+        try:
+            return list(records(nlp, chunk, batch_size=batch_size))
+        except Exception:  # noqa: BLE001 - isolate the input below
+            pass
+    return [process_one(nlp, raw, timeout) for raw in chunk]
+
+
+def within_limit(raw: RawInput, max_chars: int | None) -> RawInput:
+    """``raw``, or an error input when its text is over ``max_chars`` (inputs not made by the readers)."""
+    error = None if raw.error else check_size(raw.text, _where(raw), max_chars)
+    if error is None:
+        return raw
+    return RawInput(id=raw.id, source=raw.source, error=error)
 
 
 # ---------------------------------------------------------------- process pool
@@ -140,11 +199,19 @@ class _Slot:
     future: Any = None
 
 
+class WorkerStalled(RuntimeError):
+    """The watchdog stopped the workers: no result for a chunk within its budget."""
+
+
 def _failed_result(raw: RawInput, exc: BaseException) -> Result:
     from .schema import error_record
 
     where = raw.source or raw.id
-    return to_result(error_record(raw.id, raw.source, f"{where}: worker process failed on this input: {type(exc).__name__}: {exc}"))
+    if isinstance(exc, WorkerStalled):
+        message = f"{where}: {exc}; the worker process was stopped and replaced"
+    else:
+        message = f"{where}: worker process failed on this input: {type(exc).__name__}: {exc}"
+    return to_result(error_record(clean_text(str(raw.id)), raw.source, clean_text(message)))
 
 
 def run(
@@ -157,6 +224,8 @@ def run(
     stats: Stats | None = None,
     mp_context: str | None = None,
     force_pool: bool = False,
+    timeout: float | None = None,
+    max_chars: int | None = None,
 ) -> Iterator[Result]:
     """One :class:`Result` per input, in input order, over ``workers`` processes.
 
@@ -168,26 +237,37 @@ def run(
     that still kills it becomes an error record naming its file and line.
     ``force_pool``: use worker processes even for one worker or one chunk
     (benchmarks measure the workers' own memory that way).
+    ``timeout``: seconds each article may take (None: no limit); an article
+    over it becomes an error record saying so. In a worker the timer always
+    works, and a worker that still gives nothing ``KILL_GRACE`` seconds after
+    its chunk's whole budget is stopped (a search stuck in native code never
+    lets the timer in) and treated like a dead one. In this process the timer
+    works only in the main thread. ``max_chars``: inputs over this many
+    characters become error records (the readers already apply it to files).
     """
     workers = default_workers() if workers is None else max(1, workers)
     stats = stats if stats is not None else Stats()
-    it = iter(inputs)
+    it: Iterator[RawInput] = iter(inputs)
+    if max_chars is not None:
+        it = (within_limit(raw, max_chars) for raw in it)
     head = list(itertools.islice(it, chunk_size + 1))
     if not force_pool and (workers == 1 or len(head) <= chunk_size):
-        yield from _run_here(itertools.chain(head, it), batch_size, build, stats)
+        yield from _run_here(itertools.chain(head, it), chunk_size, batch_size, build, stats, timeout)
         return
     yield from _run_pool(itertools.chain(head, it), workers, chunk_size, in_flight or 2 * workers,
-                         batch_size, build, stats, mp_context)
+                         batch_size, build, stats, mp_context, timeout)
 
 
-def _run_here(inputs: Iterable[RawInput], batch_size: int, build: Callable[[], Any], stats: Stats) -> Iterator[Result]:
-    from .pipeline import default_nlp, records
+def _run_here(inputs: Iterable[RawInput], chunk_size: int, batch_size: int, build: Callable[[], Any],
+              stats: Stats, timeout: float | None = None) -> Iterator[Result]:
+    from .pipeline import default_nlp
 
     nlp = default_nlp() if build is build_default else build()
-    for record in records(nlp, inputs, batch_size=batch_size):
-        if stats.first_result_at is None:
-            stats.first_result_at = time.perf_counter()
-        yield to_result(record)
+    for chunk in chunked(inputs, chunk_size):
+        for record in process_chunk(nlp, chunk, batch_size, timeout):
+            if stats.first_result_at is None:
+                stats.first_result_at = time.perf_counter()
+            yield to_result(record)
     stats.peak_rss_mb[os.getpid()] = _peak_rss_mb()
 
 
@@ -210,7 +290,36 @@ def _mp_context(name: str | None):
     return ctx
 
 
-def _run_pool(inputs, workers, chunk_size, in_flight, batch_size, build, stats, mp_context) -> Iterator[Result]:
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGKILL every worker of ``pool``: the pool then breaks, as when a worker dies by itself."""
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14
+    if kill is not None:
+        kill()
+        return
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.kill()
+        except (OSError, ValueError):  # already gone
+            pass
+
+
+def _wait(slot: _Slot, pool: ProcessPoolExecutor, timeout: float | None) -> tuple[list[Result], int, float, float]:
+    """The slot's result; with a time budget, stop the workers when it does not come in time."""
+    if timeout is None:
+        return slot.future.result()
+    budget = timeout * len(slot.inputs) + KILL_GRACE
+    try:
+        return slot.future.result(timeout=budget)
+    except TimeoutError:
+        if slot.future.done():  # finished just now
+            return slot.future.result()
+        _kill_workers(pool)
+        raise WorkerStalled(f"no result within {budget:g} s ({len(slot.inputs)} article(s) with --timeout "
+                            f"{timeout:g} s each, plus {KILL_GRACE:g} s)") from None
+
+
+def _run_pool(inputs, workers, chunk_size, in_flight, batch_size, build, stats, mp_context,
+              timeout: float | None = None) -> Iterator[Result]:
     ctx = _mp_context(mp_context)
 
     def new_pool() -> ProcessPoolExecutor:
@@ -227,18 +336,18 @@ def _run_pool(inputs, workers, chunk_size, in_flight, batch_size, build, stats, 
                     window.append(_Slot(chunk))
                 for slot in window:
                     if slot.future is None:
-                        slot.future = pool.submit(_run_chunk, slot.inputs, batch_size)
+                        slot.future = pool.submit(_run_chunk, slot.inputs, batch_size, timeout)
             elif window and window[0].future is None:
-                window[0].future = pool.submit(_run_chunk, window[0].inputs, batch_size)
+                window[0].future = pool.submit(_run_chunk, window[0].inputs, batch_size, timeout)
             if not window:
                 return
             slot = window[0]
             try:
-                results, pid, rss, cpu = slot.future.result()
+                results, pid, rss, cpu = _wait(slot, pool, timeout)
             except PipelineBuildError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a dead worker must not lose records
-                broken = isinstance(exc, BrokenProcessPool)
+                broken = isinstance(exc, (BrokenProcessPool, WorkerStalled))
                 if broken:
                     stats.restarts += 1
                     pool.shutdown(wait=False, cancel_futures=True)
@@ -364,7 +473,7 @@ def skip_done(inputs: Iterable[RawInput], path: str | Path, done: int) -> Iterat
 # ---------------------------------------------------------------- counting (progress bar total)
 
 
-def count_inputs(specs: Iterable[str], exclude: Iterable[str] = ()) -> int | None:
+def count_inputs(specs: Iterable[str], exclude: Iterable[str] = (), max_chars: int | None = DEFAULT_MAX_CHARS) -> int | None:
     """How many inputs ``iter_inputs(specs)`` will give, without decoding them; None for stdin.
 
     Reads JSONL files as bytes and counts non-blank lines, so it is quick
@@ -378,24 +487,30 @@ def count_inputs(specs: Iterable[str], exclude: Iterable[str] = ()) -> int | Non
         path = Path(spec)
         files = (f for f in walk(path) if f.resolve() not in skip) if path.is_dir() else [path]
         for f in files:
-            total += _count_file(f)
+            total += _count_file(f, max_chars)
     return total
 
 
-def _count_file(path: Path) -> int:
+def _line_limit(max_chars: int | None) -> int:
+    return max_bytes(max_chars) if max_chars is not None else sys.maxsize - 1
+
+
+def _count_file(path: Path, max_chars: int | None = DEFAULT_MAX_CHARS) -> int:
     if path.suffix.lower() != ".jsonl":
         return 1
+    limit = _line_limit(max_chars)
     try:
         with path.open("rb") as fh:
-            return sum(1 for line in fh if line.strip())
+            return sum(1 for line, size in jsonl_lines(fh, limit) if not is_blank(line, size, limit))
     except OSError:
         return 1
 
 
-def count_in_background(specs: list[str], exclude: list[str], on_total: Callable[[int], None]) -> threading.Thread:
+def count_in_background(specs: list[str], exclude: list[str], on_total: Callable[[int], None],
+                        max_chars: int | None = DEFAULT_MAX_CHARS) -> threading.Thread:
     def work() -> None:
         try:
-            n = count_inputs(specs, exclude)
+            n = count_inputs(specs, exclude, max_chars)
         except Exception:  # noqa: BLE001 - the total only feeds the ETA
             return
         if n is not None:
@@ -427,17 +542,20 @@ class Partition:
     count: int = 0
     inputs: int = 0
     items: tuple[RawInput, ...] = ()
+    max_chars: int | None = DEFAULT_MAX_CHARS
 
     def size(self) -> int:
         """How many inputs (so records) this partition gives."""
         return {"raw": len(self.items), "files": len(self.paths), "jsonl": self.inputs}[self.kind]
 
 
-def plan_partitions(specs: Iterable[str], size: int = 256, exclude: Iterable[str] = ()) -> Iterator[Partition]:
+def plan_partitions(specs: Iterable[str], size: int = 256, exclude: Iterable[str] = (),
+                    max_chars: int | None = DEFAULT_MAX_CHARS) -> Iterator[Partition]:
     """Partitions of at most ``size`` inputs, in input order, naming files and JSONL byte ranges.
 
     JSONL files are scanned once as bytes to find where each partition starts;
     no article is decoded here. Standard input is read here and carried along.
+    ``max_chars`` goes with each partition to the worker that reads it.
     """
     skip = {Path(p).resolve() for p in exclude if p and p != "-"}
     files: list[str] = []
@@ -446,14 +564,14 @@ def plan_partitions(specs: Iterable[str], size: int = 256, exclude: Iterable[str
     def flush_files() -> Iterator[Partition]:
         nonlocal files
         if files:
-            yield Partition("files", paths=tuple(files), root=files_root)
+            yield Partition("files", paths=tuple(files), root=files_root, max_chars=max_chars)
             files = []
 
     for spec in specs:
         if spec == "-":
             yield from flush_files()
-            for chunk in chunked(read_stdin(), size):
-                yield Partition("raw", items=tuple(chunk))
+            for chunk in chunked(read_stdin(max_chars=max_chars), size):
+                yield Partition("raw", items=tuple(chunk), max_chars=max_chars)
             continue
         path = Path(spec)
         if path.is_dir():
@@ -468,7 +586,7 @@ def plan_partitions(specs: Iterable[str], size: int = 256, exclude: Iterable[str
         for f in members:
             if f.suffix.lower() == ".jsonl":
                 yield from flush_files()
-                yield from _jsonl_partitions(f, size)
+                yield from _jsonl_partitions(f, size, max_chars)
                 continue
             if files and (files_root != root or len(files) >= size):
                 yield from flush_files()
@@ -477,26 +595,29 @@ def plan_partitions(specs: Iterable[str], size: int = 256, exclude: Iterable[str
     yield from flush_files()
 
 
-def _jsonl_partitions(path: Path, size: int) -> Iterator[Partition]:
+def _jsonl_partitions(path: Path, size: int, max_chars: int | None = DEFAULT_MAX_CHARS) -> Iterator[Partition]:
     try:
         fh = path.open("rb")
-    except OSError:
-        yield Partition("files", paths=(str(path),))  # read_file turns the failure into an error record
+    except OSError:  # read_file turns the failure into an error record
+        yield Partition("files", paths=(str(path),), max_chars=max_chars)
         return
+    limit = _line_limit(max_chars)
     with fh:
         offset = pos = 0
         first = n = count = 0
-        for n, line in enumerate(fh, start=1):
+        for n, (line, length) in enumerate(jsonl_lines(fh, limit), start=1):
             if not count:
                 first, offset = n, pos
-            pos += len(line)
-            if line.strip():
+            pos += length
+            if not is_blank(line, length, limit):
                 count += 1
             if count == size:
-                yield Partition("jsonl", paths=(str(path),), offset=offset, line=first, count=n - first + 1, inputs=count)
+                yield Partition("jsonl", paths=(str(path),), offset=offset, line=first, count=n - first + 1,
+                                inputs=count, max_chars=max_chars)
                 count = 0
         if count:
-            yield Partition("jsonl", paths=(str(path),), offset=offset, line=first, count=n - first + 1, inputs=count)
+            yield Partition("jsonl", paths=(str(path),), offset=offset, line=first, count=n - first + 1,
+                            inputs=count, max_chars=max_chars)
 
 
 def read_partition(part: Partition) -> Iterator[RawInput]:
@@ -506,20 +627,12 @@ def read_partition(part: Partition) -> Iterator[RawInput]:
     elif part.kind == "files":
         root = Path(part.root) if part.root else None
         for p in part.paths:
-            yield from read_file(Path(p), root=root)
+            yield from read_file(Path(p), root=root, max_chars=part.max_chars)
     else:
         name = part.paths[0]
         with open(name, "rb") as fh:
             fh.seek(part.offset)
-            for n, raw in zip(range(part.line, part.line + part.count), fh):
-                where = f"{name}:{n}"
-                try:
-                    line = decode(raw, where)
-                except InputError as exc:
-                    yield RawInput(id=where, source=where, error=str(exc))
-                    continue
-                if line.strip():
-                    yield parse_jsonl_line(line, where, fallback_id=where)
+            yield from iter_jsonl_lines(fh, display_path(name), part.max_chars, first_line=part.line, count=part.count)
 
 
 _DASK_NLP = threading.local()
@@ -527,12 +640,12 @@ _DASK_NLP = threading.local()
 
 def _dask_partition(part: Partition, batch_size: int = 32) -> list[Result]:
     """Run on a Dask worker: the pipeline is built once per worker thread and kept."""
-    from .pipeline import load, records
+    from .pipeline import load
 
     nlp = getattr(_DASK_NLP, "nlp", None)
     if nlp is None:
         nlp = _DASK_NLP.nlp = load()
-    return [to_result(r) for r in records(nlp, read_partition(part), batch_size=batch_size)]
+    return [to_result(r) for r in process_chunk(nlp, list(read_partition(part)), batch_size=batch_size)]
 
 
 def extract_dask(
@@ -543,6 +656,7 @@ def extract_dask(
     exclude: Iterable[str] = (),
     batch_size: int = 32,
     skip: int = 0,
+    max_chars: int | None = DEFAULT_MAX_CHARS,
 ) -> Iterator[Result]:
     """The same Results as :func:`run`, computed on a Dask cluster, in input order.
 
@@ -561,7 +675,7 @@ def extract_dask(
     client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     own = client is not scheduler
     try:
-        parts = list(plan_partitions(specs, size=partition_size, exclude=exclude))
+        parts = list(plan_partitions(specs, size=partition_size, exclude=exclude, max_chars=max_chars))
         while parts and skip >= parts[0].size():
             skip -= parts.pop(0).size()
         if not parts:
@@ -642,6 +756,8 @@ def extract_to(
     quiet: bool = False,
     stdout: Any = None,
     on_error: Callable[[str], None] | None = None,
+    max_chars: int | None = DEFAULT_MAX_CHARS,
+    timeout: float | None = None,
 ) -> Summary:
     """Extract every input of ``specs`` into ``output`` (and each of ``also``); the extract command.
 
@@ -650,12 +766,18 @@ def extract_to(
     end, since only JSONL can be appended to. Raises :class:`UsageError` for
     impossible option combinations, :class:`ResumeError` when the output does
     not continue these inputs, ``KeyboardInterrupt`` after syncing what was
-    written (the summary is then in ``exc.summary``).
+    written (the summary is then in ``exc.summary``). ``max_chars``, ``timeout``:
+    the limits of :mod:`civic_extract.limits` (``timeout`` does not apply on
+    Dask, whose workers run articles in threads, out of reach of a timer).
     """
     from .output import format_for, open_writer
 
     also = list(also)
     main_fmt = format_for(output, fmt)
+    if max_chars is not None and max_chars < 1:
+        raise UsageError(f"--max-chars must be at least 1, got {max_chars}")
+    if timeout is not None and not timeout > 0:
+        raise UsageError(f"--timeout must be more than 0 seconds, got {timeout:g}")
     if resume and (output == "-" or main_fmt != "jsonl"):
         raise UsageError("--resume needs a JSONL output file (-o OUT.jsonl); add other formats with --also")
     for extra in also:
@@ -675,21 +797,22 @@ def extract_to(
     stats = Stats()
     if client is not None:
         if state.done:
-            next(skip_done(iter_inputs(specs, exclude=exclude), output, state.done), None)
+            next(skip_done(iter_inputs(specs, exclude=exclude, max_chars=max_chars), output, state.done), None)
         results: Iterator[Result] = extract_dask(specs, client, partition_size=chunk_size * 4, exclude=exclude,
-                                                 batch_size=batch_size, skip=state.done)
+                                                 batch_size=batch_size, skip=state.done, max_chars=max_chars)
     else:
-        inputs: Iterator[RawInput] = iter_inputs(specs, exclude=exclude)
+        inputs: Iterator[RawInput] = iter_inputs(specs, exclude=exclude, max_chars=max_chars)
         if state.done:
             inputs = skip_done(inputs, output, state.done)
-        results = run(inputs, workers=workers, chunk_size=chunk_size, batch_size=batch_size, stats=stats)
+        results = run(inputs, workers=workers, chunk_size=chunk_size, batch_size=batch_size, stats=stats,
+                      timeout=timeout)
 
     writer = open_writer(output, main_fmt, append=bool(state.done), stdout=stdout)
     extras = [] if resume else [open_writer(p) for p in also]
     needs_dict = main_fmt != "jsonl" or bool(extras)
     bar = progress_bar(quiet, initial=state.done)
     if bar is not None and "-" not in specs:
-        count_in_background(specs, exclude, lambda n: (setattr(bar, "total", n), bar.refresh()))
+        count_in_background(specs, exclude, lambda n: (setattr(bar, "total", n), bar.refresh()), max_chars)
     report = on_error or (lambda msg: print(f"civic-extract: {msg}", file=sys.stderr))
     if bar is not None:
         from tqdm import tqdm

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Sequence
 
 from . import __version__
+from .limits import DEFAULT_MAX_CHARS, DEFAULT_TIMEOUT
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_NEARLY_ALL_FAILED = 0, 1, 2, 126
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
@@ -51,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also write the records to FILE, format from its extension (repeatable)")
     g_run = ex.add_argument_group("Run")
     g_run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
-    g_run.add_argument("--batch-size", type=int, default=32, help="articles per spaCy batch")
+    g_run.add_argument("--batch-size", type=_positive, default=32, help="articles per spaCy batch")
     g_run.add_argument("-w", "--workers", type=_positive, default=None,
                        help="worker processes (default: the CPU count); each builds the pipeline once")
     g_run.add_argument("--chunk-size", type=_positive, default=32,
@@ -60,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="continue an interrupted run: keep the complete records of -o OUT.jsonl, skip their inputs, append")
     g_run.add_argument("--dask", metavar="SCHEDULER", default=None,
                        help="run on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for one on this machine")
+    g_lim = ex.add_argument_group("Limits", "an input over a limit gets an error record saying which, and the run goes on")
+    g_lim.add_argument("--max-chars", type=_not_negative, default=DEFAULT_MAX_CHARS, metavar="N",
+                       help=f"longest input processed, in characters (default {DEFAULT_MAX_CHARS:,}; 0: no limit)")
+    g_lim.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                       help=f"time one article may take (default {DEFAULT_TIMEOUT:g}; 0: no limit; not with --dask)")
 
     ev = sub.add_parser("evaluate", help="score predictions against gold files", description=(
         "Per-field precision/recall/F1 of a prediction JSONL against a folder of gold files "
@@ -75,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         "dates and figures highlighted and its events beside it."))
     rp.add_argument("pred", help="records written by civic-extract extract (JSONL)")
     rp.add_argument("-o", "--output", default="report.html", help="HTML file to write (default: report.html)")
-    rp.add_argument("--max-articles", type=int, default=500,
+    rp.add_argument("--max-articles", type=_not_negative, default=500,
                     help="articles shown in full (totals always cover all records; default 500)")
     rp.add_argument("--title", default=None, help="page title")
     return parser
@@ -86,6 +92,23 @@ def _positive(value: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
     return n
+
+
+def _not_negative(value: str) -> int:
+    n = int(value)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or more, got {n}")
+    return n
+
+
+def _seconds(value: str) -> float:
+    try:
+        s = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not s >= 0 or s == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be 0 (no limit) or a positive number of seconds, got {value}")
+    return s
 
 
 def run_extract(args: argparse.Namespace, stdout: IO[str]) -> int:
@@ -100,7 +123,7 @@ def run_extract(args: argparse.Namespace, stdout: IO[str]) -> int:
         summary = extract_to(
             args.inputs, output=out_path, also=args.also, fmt=args.format, workers=args.workers,
             chunk_size=args.chunk_size, batch_size=args.batch_size, resume=args.resume, dask=args.dask,
-            quiet=args.quiet, stdout=stdout,
+            quiet=args.quiet, stdout=stdout, max_chars=args.max_chars or None, timeout=args.timeout or None,
         )
     except (UsageError, ResumeError, ValueError) as exc:
         print(f"civic-extract: {exc}", file=sys.stderr)
