@@ -55,7 +55,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from civic_extract import extensions, hijri
-from civic_extract.normalise import Normalised, normalise
+from civic_extract.normalise import Normalised, normalise, normalised
 from civic_extract.schema import DateValue
 
 SERIES = ("maghreb", "mauritania", "algeria_tunisia", "levant_iraq", "egypt_gulf")
@@ -1082,7 +1082,7 @@ def find_dates(text: str, published: str | None = None) -> list[DateValue]:
     ``published`` (ISO, ``YYYY-MM-DD``) resolves relative dates and dates
     written without a year; without it those are left out.
     """
-    norm = normalise(text)
+    norm = normalised(text)
     return [_value(norm, f) for f in _candidates(norm.text, _published(published))]
 
 

@@ -34,7 +34,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import extensions
-from .normalise import Normalised, normalise
+from .normalise import Normalised, normalise, normalised
 from .schema import Beneficiaries, DateValue, Entity, Event, Figure, SlotValue
 
 _LETTER = r"\p{L}"
@@ -182,7 +182,7 @@ class EventAssembler:
     def __init__(self, text: str, entities: list[Entity], dates: list[DateValue], figures: list[Figure],
                  title: str | None = None, lex: Lexicon | None = None) -> None:
         self.text = text
-        self.norm = normalise(text)
+        self.norm = normalised(text)
         self._cue_cache: list[tuple[int, int, str]] | None = None
         self._ref_cache: list[_Mention] | None = None
         self.lex = lex or lexicon()

@@ -35,7 +35,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import extensions
-from .normalise import Normalised, normalise
+from .normalise import Normalised, normalise, normalised
 from .numerals import Token, clean_value, number_word, read_number, tokenize
 from .schema import Figure
 
@@ -236,7 +236,7 @@ class _Text:
     """Normalised text, its tokens, and per-token clause and sentence ids."""
 
     def __init__(self, text: str) -> None:
-        self.norm: Normalised = normalise(text)
+        self.norm: Normalised = normalised(text)
         self.toks: list[Token] = tokenize(self.norm.text)
         self.words = [t.text.lower() for t in self.toks]
         self.clause: list[int] = []

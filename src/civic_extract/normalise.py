@@ -127,6 +127,17 @@ def normalise(text: str, fold: bool = True) -> Normalised:
     return Normalised("".join(out), tuple(index), text)
 
 
+@lru_cache(maxsize=32)
+def normalised(text: str) -> Normalised:
+    """``normalise(text)`` of an article, shared by the stages that all match on it.
+
+    Dates, figures, entities and events each need the whole article normalised;
+    this keeps the last few articles' results (a ``Normalised`` is immutable), so
+    each article is normalised once however many stages read it.
+    """
+    return normalise(text)
+
+
 # Punctuation that the matching key turns into spaces (a literal class: the standard ``re`` is enough).
 _KEY_PUNCT = re.compile(r"[\"'«»“”‘’()\[\]{}.,،؛;:!؟?\-–—_/\\|*]+")
 

@@ -37,7 +37,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
 from .. import extensions
-from ..normalise import Normalised, normalise
+from ..normalise import Normalised, normalised
 from .gazetteer import Gazetteer, default_gazetteer
 from .rules import Phrase, RuleSet, default_rules
 from .tokens import QUOTES, Tok, is_definite, readings, tokenize
@@ -862,7 +862,7 @@ def _strip_article_head(w: str, r: RuleSet) -> bool:
 
 def find_candidates(text: str | Normalised, rules: RuleSet | None = None, gazetteer: Gazetteer | None = None) -> tuple[Normalised, list[Candidate]]:
     """All rule candidates of one article, in normalised offsets, with the normalised text."""
-    norm = text if isinstance(text, Normalised) else normalise(text)
+    norm = text if isinstance(text, Normalised) else normalised(text)
     scan = _Scan(norm, rules or default_rules(), gazetteer or default_gazetteer())
     return norm, scan.run()
 
