@@ -137,3 +137,58 @@ def test_seed_page_from_shared_eval(shared_eval):
     assert art.published == "2025-05-23"
     assert not any(t in art.text for t in ticker_titles)
     assert "انقر هنا" not in art.text and "شكرا على الإبلاغ" not in art.text
+
+
+SENTENCES = [
+    ("نظمت جمعية الأمل قافلة. واستفاد منها 300 شخص؟ نعم", ["نظمت جمعية الأمل قافلة. ", "واستفاد منها 300 شخص؟ ", "نعم"]),
+    ("العنوان\nالفقرة الأولى؛ وتتمة\n\n- بند أول\n- بند ثان",
+     ["العنوان\n", "الفقرة الأولى؛ ", "وتتمة\n\n", "- بند أول\n", "- بند ثان"]),
+    # A space token right after a sentence end starts a (blank) sentence of its own.
+    ("  مسافة في البداية .  وجملة بعد مسافتين!", ["  ", "مسافة في البداية . ", " ", "وجملة بعد مسافتين!"]),
+    ("جملة تنتهي بنقاط… وأخرى", ["جملة تنتهي بنقاط… ", "وأخرى"]),
+    ("سطر واحد", ["سطر واحد"]),
+]
+
+
+def _token_by_token(doc, paragraphs):
+    """The rule written as spaCy's token API reads (one assignment per token), for comparison."""
+    starts = {s for s, _ in paragraphs}
+    prev_end, out = True, []
+    for tok in doc:
+        if tok.is_space:
+            out.append(prev_end if tok.i else True)
+            continue
+        out.append(bool(tok.i == 0 or prev_end or tok.idx in starts))
+        prev_end = tok.text in {".", "؟", "?", "!", "؛", "…"}
+    return out
+
+
+@pytest.fixture(scope="module")
+def blank_nlp():
+    import spacy
+
+    from civic_extract.tokenise import build_tokenizer
+
+    nlp = spacy.blank("ar")
+    nlp.tokenizer = build_tokenizer(nlp)
+    return nlp
+
+
+@pytest.mark.parametrize("text,sentences", SENTENCES)
+def test_sentence_starts(blank_nlp, text, sentences):
+    from civic_extract.split import set_sentence_starts
+
+    doc = blank_nlp.make_doc(text)
+    paras = paragraph_spans(text)
+    set_sentence_starts(doc, paras)
+    assert [s.text_with_ws for s in doc.sents] == sentences
+    assert [t.is_sent_start for t in doc] == _token_by_token(doc, paras)
+
+
+def test_sentence_starts_refuse_a_parsed_doc(blank_nlp):
+    from civic_extract.split import set_sentence_starts
+
+    doc = blank_nlp.make_doc("جملة أولى. جملة ثانية")
+    doc[0].dep_ = "ROOT"
+    with pytest.raises(ValueError):
+        set_sentence_starts(doc, paragraph_spans(doc.text))

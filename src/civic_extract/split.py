@@ -22,7 +22,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import numpy
 import regex
+from spacy.attrs import IDX, IS_SPACE, LENGTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -234,19 +236,39 @@ SPLIT_DONE = "civic_split_done"
 SENTENCE_END = frozenset({".", "؟", "?", "!", "؛", "…"})
 
 
-def set_sentence_starts(doc: Doc, paragraphs: list[tuple[int, int]]) -> None:
-    """Sentence starts after . ؟ ! ؛ and at every paragraph or bullet line."""
+def sentence_start_values(text: str, tokens: list[list[int]], paragraphs: list[tuple[int, int]]) -> list[int]:
+    """``SENT_START`` per token (1 starts a sentence, -1 does not) from (idx, is_space, length) rows.
+
+    Starts after . ؟ ! ؛ and at every paragraph or bullet line; a space token
+    starts one only right after a sentence end; the first token always does.
+    """
     starts = {s for s, _ in paragraphs}
+    out: list[int] = []
     prev_end = True
-    for tok in doc:
-        if tok.is_space:
-            tok.is_sent_start = prev_end if tok.i else True
+    for idx, is_space, length in tokens:
+        if is_space:
+            out.append(1 if prev_end or not out else -1)
             continue
-        tok.is_sent_start = bool(tok.i == 0 or prev_end or tok.idx in starts)
-        prev_end = tok.text in SENTENCE_END
-    # spaCy requires the first token to start a sentence.
-    if len(doc):
-        doc[0].is_sent_start = True
+        out.append(1 if not out or prev_end or idx in starts else -1)
+        # Every sentence-end mark is one character.
+        prev_end = length == 1 and text[idx] in SENTENCE_END
+    if out:
+        out[0] = 1
+    return out
+
+
+def set_sentence_starts(doc: Doc, paragraphs: list[tuple[int, int]]) -> None:
+    """Sentence starts after . ؟ ! ؛ and at every paragraph or bullet line.
+
+    Written in one ``Doc.from_array`` call: setting ``token.is_sent_start`` token
+    by token makes spaCy scan the whole Doc for a parse at every assignment.
+    """
+    if not len(doc):
+        return
+    doc[0].is_sent_start = True  # raises, as every assignment would, on a parsed Doc
+    rows = doc.to_array([IDX, IS_SPACE, LENGTH]).tolist()
+    values = sentence_start_values(extensions.doc_text(doc), rows, paragraphs)
+    doc.from_array([SENT_START], numpy.array(values, dtype="int64").astype("uint64"))
 
 
 class Segmenter:
