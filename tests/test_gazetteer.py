@@ -110,3 +110,27 @@ def test_packaged_gazetteer_resolves_moroccan_spellings():
     assert gaz.best("إغرم", fuzzy=True).name_ar == "إيغرم"
     assert gaz.best("واحة سيدي إبراهيم").level == "commune"
     assert gaz.best("مراكش-آسفي").level == "region"
+
+
+@pytest.mark.parametrize("words, is_prefix", [
+    ("واحه", True),
+    ("واحه سيدي", True),
+    ("واحه سيدي ابراهيم", True),
+    ("سيدي ابراهيم", False),  # inside a name, not its start
+    ("الدار", True),
+    ("الدارالبيضاء", True),
+    ("تطوان", False),
+])
+def test_key_prefixes_are_leading_words_of_alias_keys(gaz, words, is_prefix):
+    assert (words in gaz.key_prefixes) is is_prefix
+    assert all(k in gaz.key_prefixes for k in gaz.alias_index)
+
+
+def test_place_to_dict_keeps_field_order_and_lists_aliases(gaz):
+    from dataclasses import asdict
+
+    for p in gaz.places.values():
+        d = p.to_dict()
+        assert list(d) == list(asdict(p))
+        assert d == {**asdict(p), "aliases": list(p.aliases)}
+        assert Place.from_dict(d) == p

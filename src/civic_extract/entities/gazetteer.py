@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass, field, fields
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -57,13 +57,18 @@ class Place:
         return cls(**known)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        # Field by field rather than dataclasses.asdict, which deep-copies every
+        # value (all immutable here) and is the slow part of building an entity.
+        d = {name: getattr(self, name) for name in _PLACE_FIELDS}
         d["aliases"] = list(self.aliases)
         return d
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name_ar, *self.aliases)
+
+
+_PLACE_FIELDS = tuple(f.name for f in fields(Place))
 
 
 def skeleton(key: str) -> str:
@@ -121,6 +126,13 @@ class Gazetteer:
         skeleton_index = {k: tuple(sorted(dict.fromkeys(v), key=order)) for k, v in skel.items()}
         max_words = max((len(k.split()) for k in alias_index), default=1)
         return cls(places, alias_index, skeleton_index, frozenset(norm_key(a) for a in ambiguous), max_words)
+
+    @cached_property
+    def key_prefixes(self) -> frozenset[str]:
+        """Every leading run of words of an alias key (``سيدي``, ``سيدي بنور``): a longer
+        look-up can only succeed while its words so far are one of these."""
+        return frozenset(" ".join(words[:n]) for words in (k.split(" ") for k in self.alias_index)
+                         for n in range(1, len(words) + 1))
 
     def __len__(self) -> int:
         return len(self.places)

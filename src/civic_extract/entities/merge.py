@@ -367,6 +367,10 @@ class EntityMerger:
 
     def __init__(self, nlp: Language, name: str = "civic_entities", *, spans_key: str = "civic_entities", refs_key: str = "civic_references", use_ner: bool = True):
         self.nlp, self.name, self.spans_key, self.refs_key, self.use_ner = nlp, name, spans_key, refs_key, use_ner
+        # Load the rules and the gazetteer (and its look-up tables) when the pipeline
+        # is built, not on the first article.
+        default_rules()
+        default_gazetteer().key_prefixes
 
     def __call__(self, doc: Doc) -> Doc:
         ner = [(e.start_char, e.end_char, e.label_) for e in doc.ents] if self.use_ner else None

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,12 @@ class Candidate:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=65536)
+def _head_readings(word: str, first_words: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """The readings of ``word`` whose stem is one of ``first_words``, in reading order."""
+    return tuple(r for r in readings(word) if r[1] in first_words)
+
+
 class _Scan:
     """One article's tokens with the rule set and gazetteer; the rules are its methods."""
 
@@ -71,10 +78,20 @@ class _Scan:
         self.toks = tokenize(norm.text)
         self.n = len(self.toks)
         self.out: list[Candidate] = []
+        # Arabic word of each token (None for others), and the readings of each
+        # token whose stem opens some phrase of the rule set (none for most words).
+        self.words = [t.text if t.kind == "ar" else None for t in self.toks]
+        first = rules.first_words
+        self.heads = [() if w is None else _head_readings(w, first) for w in self.words]
+        self.place_prefixes = gaz.key_prefixes
 
     # -- helpers -------------------------------------------------------------
     def word(self, k: int) -> str | None:
-        return self.toks[k].text if 0 <= k < self.n and self.toks[k].kind == "ar" else None
+        return self.words[k] if 0 <= k < self.n else None
+
+    def head_readings(self, k: int) -> tuple[tuple[str, str], ...]:
+        """Readings (proclitics, stem) of token k whose stem is the first word of a phrase, in reading order."""
+        return self.heads[k] if 0 <= k < self.n else ()
 
     def gap(self, a: int, b: int) -> str:
         """Text between token a's end and token b's start."""
@@ -82,12 +99,9 @@ class _Scan:
 
     def phrase_at(self, k: int, table: dict[tuple[str, ...], Phrase], prefixes: Iterable[str] = ("", "و", "ب", "ل", "وب", "ول", "ف", "فب", "ك")) -> tuple[Phrase, int, str] | None:
         """Longest phrase of ``table`` starting at token k, allowing proclitics on its first word."""
-        w = self.word(k)
-        if w is None or not self.rules.first_words:
-            return None
         best = None
-        for pre, stem in readings(w):
-            if pre not in prefixes or stem not in self.rules.first_words:
+        for pre, stem in self.head_readings(k):
+            if pre not in prefixes:
                 continue
             words = [stem]
             for m in range(1, self.rules.max_phrase + 1):
@@ -125,8 +139,11 @@ class _Scan:
         """Longest gazetteer name starting with ``stem`` (token k's stem): (tokens used, key, place id)."""
         gaz = self.gaz
         words, best = [stem], None
-        for m in range(1, gaz.max_words + 1):
+        # While no alias key starts with the words taken so far, no longer look-up can succeed.
+        for m in range(1, gaz.max_words + 1 if stem in self.place_prefixes else 1):
             key = " ".join(words)
+            if key not in self.place_prefixes:
+                break
             ids = gaz.alias_index.get(key)
             if ids:
                 best = (m, key, ids[0])
@@ -715,7 +732,7 @@ class _Scan:
                 continue
             best = None
             for pre, stem in readings(w):
-                hit = self.place_at(k, stem)
+                hit = self.place_at(k, stem) if stem in self.place_prefixes else None
                 if hit:
                     best = (pre, stem, hit)
                     break  # the bare reading first: وجدة stays وجدة
@@ -884,6 +901,8 @@ class EntityRuler:
     def __init__(self, nlp: Language, name: str = "civic_entity_ruler", *, spans_key: str = "civic_rules", use_gazetteer: bool = True):
         self.nlp, self.name, self.spans_key, self.use_gazetteer = nlp, name, spans_key, use_gazetteer
         self.rules = default_rules()
+        if use_gazetteer:
+            default_gazetteer().key_prefixes  # built with the pipeline, not on the first article
 
     @property
     def patterns(self) -> list[dict[str, Any]]:
