@@ -46,7 +46,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .limits import DEFAULT_MAX_CHARS, ArticleTimeout, check_size, max_bytes, time_budget, timeout_message
 from .readers import (
-    RawInput, clean_text, display_path, is_blank, iter_inputs, iter_jsonl_lines, jsonl_lines, read_file, read_stdin,
+    RawInput, clean_text, display_path, is_blank, is_regular, iter_inputs, iter_jsonl_lines, jsonl_lines, read_file, read_stdin,
     walk,
 )
 
@@ -496,8 +496,8 @@ def _line_limit(max_chars: int | None) -> int:
 
 
 def _count_file(path: Path, max_chars: int | None = DEFAULT_MAX_CHARS) -> int:
-    if path.suffix.lower() != ".jsonl":
-        return 1
+    if path.suffix.lower() != ".jsonl" or not is_regular(path):
+        return 1  # a pipe is never opened here: that could block
     limit = _line_limit(max_chars)
     try:
         with path.open("rb") as fh:
@@ -584,7 +584,7 @@ def plan_partitions(specs: Iterable[str], size: int = 256, exclude: Iterable[str
             yield Partition("raw", items=(RawInput(id=spec, source=spec, error=f"{spec}: no such file or folder"),))
             continue
         for f in members:
-            if f.suffix.lower() == ".jsonl":
+            if f.suffix.lower() == ".jsonl" and is_regular(f):
                 yield from flush_files()
                 yield from _jsonl_partitions(f, size, max_chars)
                 continue

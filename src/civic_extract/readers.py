@@ -17,8 +17,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import IO, Callable, Iterable, Iterator
 
@@ -137,11 +139,24 @@ def _file_id(path: Path, root: Path | None) -> str:
 
 
 def read_file(path: Path, root: Path | None = None, max_chars: int | None = DEFAULT_MAX_CHARS) -> Iterator[RawInput]:
-    """One file: a .jsonl gives one input per line, any other file one input."""
+    """One file: a .jsonl gives one input per line, any other file one input.
+
+    A file found in a folder (``root`` given) must be a regular file: a named
+    pipe or a device called ``x.txt`` would block the run or never end. A path
+    named on the command line may be a pipe (``<(zcat feed.jsonl.gz)``).
+    """
+    fid, src = _file_id(path, root), display_path(path)
+    if root is not None and not is_regular(path):
+        try:
+            path.stat()
+        except OSError as exc:
+            yield RawInput(id=fid, source=src, error=_message(exc, src))
+            return
+        yield RawInput(id=fid, source=src, error=f"{src}: not a regular file (a pipe, socket or device); not read")
+        return
     if path.suffix.lower() == ".jsonl":
         yield from read_jsonl(path, max_chars=max_chars)
         return
-    fid, src = _file_id(path, root), display_path(path)
     try:
         size = path.stat().st_size
         if max_chars is not None and size > max_bytes(max_chars):
@@ -162,6 +177,14 @@ def read_file(path: Path, root: Path | None = None, max_chars: int | None = DEFA
     yield RawInput(id=fid, source=src, text=text, kind=kind)
 
 
+def is_regular(path: Path) -> bool:
+    """A regular file (symbolic links followed): safe to open and read to its end."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
+
+
 def _message(exc: Exception, where: str) -> str:
     msg = str(exc)
     if isinstance(exc, OSError):
@@ -174,6 +197,24 @@ def _message(exc: Exception, where: str) -> str:
 
 def _optional_str(value: object) -> str | None:
     return clean_text(value) if isinstance(value, str) else None
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
+
+
+def iso_date(value: object) -> str | None:
+    """``YYYY-MM-DD`` from a ``published`` field (a full ISO timestamp keeps its date), else None.
+
+    Anything else (another date format, a number, an impossible date such as
+    2024-02-30) is left out rather than written into a record whose schema
+    promises an ISO date; the pipeline then reads the date from the byline.
+    """
+    if not isinstance(value, str) or not (m := _ISO_DATE.match(value.strip())):
+        return None
+    try:
+        return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        return None
 
 
 def parse_jsonl_line(line: str, where: str, fallback_id: str, max_chars: int | None = DEFAULT_MAX_CHARS) -> RawInput:
@@ -198,7 +239,7 @@ def parse_jsonl_line(line: str, where: str, fallback_id: str, max_chars: int | N
         return RawInput(id=id_, source=where, error=error)
     kind = "html" if obj.get("format") == "html" else "text"
     return RawInput(id=id_, source=where, text=clean_text(text), kind=kind,
-                    published=_optional_str(obj.get("published")), source_url=_optional_str(obj.get("source_url")))
+                    published=iso_date(obj.get("published")), source_url=_optional_str(obj.get("source_url")))
 
 
 def read_line(readline: Callable[[int], bytes], limit: int) -> tuple[bytes, int]:
