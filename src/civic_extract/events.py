@@ -30,7 +30,7 @@ import re._parser as _sre_parser
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import regex
 from spacy.language import Language
@@ -82,11 +82,13 @@ def _fold(pattern: str) -> str:
 # -- literal pre-filter ---------------------------------------------------------------------------
 # A word pattern (optional proclitic, then alternatives) gives the regex engine no
 # literal to skip to, so it tries every position of the article: about 0.07 ms per
-# pattern and article, for patterns of which most articles hold no match. The words
-# a match cannot do without (a head word of each alternative, the noun after a gap)
-# are read from the pattern's parse tree, and the pattern runs only on text that
-# holds one word of each such group. Written here because neither ``re`` nor
-# ``regex`` exposes a pattern's required literals (RE2's prefilter does this in C++).
+# pattern and article (``regex`` is fast only when one literal string is required).
+# Two facts are read from the pattern's parse tree instead: the words a match cannot
+# do without (a head word of each alternative, the noun after a gap), so the pattern
+# runs only on text that holds one word of each such group; and the words a match
+# begins with, so it is tried only a few characters before where one of them occurs.
+# Written here because neither ``re`` nor ``regex`` exposes a pattern's required
+# literals (RE2's prefilter does this in C++).
 
 # Syntax that only ``regex`` knows, which the standard parser would reject or read as literals.
 _REGEX_ONLY = regex.compile(r"\\[pPmMXGKLN]|\{[^\d,}]|\(\?[^:=!<>P#aiLmsux-]|\[\[")
@@ -98,15 +100,62 @@ def literal_clauses(pattern: str) -> tuple[frozenset[str], ...]:
     Empty when nothing is certain: case-insensitive patterns, syntax only
     ``regex`` knows, or no literal of two characters or more.
     """
-    if _REGEX_ONLY.search(pattern):
+    parsed = _parse(pattern)
+    if parsed is None:
         return ()
+    return tuple(c for c in _clauses(list(parsed)) if min(map(len, c)) >= 2)
+
+
+def literal_starts(pattern: str) -> frozenset[str] | None:
+    """Strings one of which begins every match of ``pattern`` (none a prefix of another), or None.
+
+    None when not every match begins with a known string of two characters or more.
+    """
+    parsed = _parse(pattern)
+    if parsed is None:
+        return None
+    starts, _ = _starts(list(parsed))
+    if not starts or min(map(len, starts)) < 2:
+        return None
+    return frozenset(s for s in starts if not any(s != t and s.startswith(t) for t in starts))
+
+
+def _parse(pattern: str):  # -> re._parser.SubPattern | None
+    """The standard parser's tree of a pattern, or None when a literal check could be wrong."""
+    if _REGEX_ONLY.search(pattern):
+        return None
     try:
         parsed = _sre_parser.parse(pattern)
     except Exception:  # noqa: BLE001 - any pattern the standard parser cannot read goes unfiltered
-        return ()
-    if parsed.state.flags & re.IGNORECASE:
-        return ()
-    return tuple(c for c in _clauses(list(parsed)) if min(map(len, c)) >= 2)
+        return None
+    return None if parsed.state.flags & re.IGNORECASE else parsed
+
+
+_MAX_STARTS = 64
+
+
+def _starts(items: list) -> tuple[set[str], bool]:
+    """Strings one of which begins every match of a sequence of parse items, and whether each is a whole match."""
+    out = {""}
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            piece, whole = {chr(arg)}, True
+        elif op is _sre.IN and all(o is _sre.LITERAL for o, _ in arg):
+            piece, whole = {chr(a) for _, a in arg}, True
+        elif op is _sre.SUBPATTERN and not arg[1] & re.IGNORECASE:
+            piece, whole = _starts(list(arg[3]))
+        elif op is _sre.BRANCH:
+            parts = [_starts(list(alt)) for alt in arg[1]]
+            piece, whole = set().union(*(p for p, _ in parts)), all(w for _, w in parts)
+        else:
+            return out, False
+        joined = {a + b for a in out for b in piece}
+        if len(joined) > _MAX_STARTS:
+            return out, False
+        out = joined
+        if not whole:
+            return out, False
+    return out, True
 
 
 def _clauses(items: list) -> list[frozenset[str]]:
@@ -142,12 +191,21 @@ def _selectivity(group: frozenset[str]) -> tuple[int, int]:
 
 
 class Guarded:
-    """A compiled pattern that is only run on texts holding its literal clauses: same matches, fewer runs."""
+    """A compiled pattern with the same matches as ``pattern.finditer``/``search``, found with less work.
 
-    __slots__ = ("pattern", "clauses")
+    ``clauses`` (see :func:`literal_clauses`): the pattern is not run on a text
+    that lacks one of them. ``starts`` (see :func:`literal_starts`) and ``reach``:
+    every match has one of ``starts`` at most ``reach`` characters after its
+    start, so the pattern is tried only at those positions (``match`` at a
+    position sees the text before it, as a look-behind must), in order, each
+    search going on from the end of the last match, as ``finditer`` does.
+    """
 
-    def __init__(self, pattern: "regex.Pattern[str]", clauses: tuple[frozenset[str], ...]) -> None:
-        self.pattern, self.clauses = pattern, clauses
+    __slots__ = ("pattern", "clauses", "starts", "reach")
+
+    def __init__(self, pattern: "regex.Pattern[str]", clauses: tuple[frozenset[str], ...],
+                 starts: frozenset[str] | None = None, reach: int = 0) -> None:
+        self.pattern, self.clauses, self.starts, self.reach = pattern, clauses, starts, reach
 
     def could_match(self, text: str) -> bool:
         for group in self.clauses:
@@ -155,18 +213,49 @@ class Guarded:
                 return False
         return True
 
+    def _positions(self, text: str) -> list[int]:
+        found: set[int] = set()
+        for s in self.starts or ():
+            i = text.find(s)
+            while i >= 0:
+                found.update(range(max(0, i - self.reach), i + 1))
+                i = text.find(s, i + 1)
+        return sorted(found)
+
+    def _matches(self, text: str) -> Iterator["regex.Match[str]"]:
+        match, end = self.pattern.match, 0
+        for pos in self._positions(text):
+            if pos >= end:
+                m = match(text, pos)
+                if m:  # never empty: it holds one of ``starts``
+                    yield m
+                    end = m.end()
+
     def search(self, text: str, *args: int) -> "regex.Match[str] | None":
-        return self.pattern.search(text, *args) if self.could_match(text) else None
+        if not self.could_match(text):
+            return None
+        if args or self.starts is None:
+            return self.pattern.search(text, *args)
+        return next(self._matches(text), None)
 
     def finditer(self, text: str, *args: int) -> Iterable["regex.Match[str]"]:
-        return self.pattern.finditer(text, *args) if self.could_match(text) else iter(())
+        if not self.could_match(text):
+            return iter(())
+        if args or self.starts is None:
+            return self.pattern.finditer(text, *args)
+        return self._matches(text)
+
+
+# An optional proclitic before a word: at most this many characters.
+_PROCLITIC = "(?:[وفبلك]?ال|[وفبلك]|لل|ولل)?"
+_PROCLITIC_WIDTH = _sre_parser.parse(_PROCLITIC).getwidth()[1]
 
 
 def _word(pattern: str) -> Guarded:
     """A pattern matched as whole words, with an optional proclitic in front."""
     folded = _fold(pattern)
-    compiled = regex.compile(rf"(?<!{_LETTER})(?:[وفبلك]?ال|[وفبلك]|لل|ولل)?(?:{folded})(?!{_LETTER})")
-    return Guarded(compiled, literal_clauses(folded))
+    compiled = regex.compile(rf"(?<!{_LETTER}){_PROCLITIC}(?:{folded})(?!{_LETTER})")
+    return Guarded(compiled, literal_clauses(folded), literal_starts(folded), _PROCLITIC_WIDTH)
 
 
 @lru_cache(maxsize=1)
