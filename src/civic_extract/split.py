@@ -104,7 +104,14 @@ def page_cues() -> PageCues:
 
 def line_key(line: str) -> str:
     """The form cues are matched on: a tatweel run used as a dash becomes '-', then normalised."""
-    return normalise(_TATWEEL_DASH.sub("-", line.strip())).text
+    return _line_key(line.strip())
+
+
+@lru_cache(maxsize=1024)
+def _line_key(stripped: str) -> str:
+    # Cached: each header line is keyed for several cues (boilerplate, byline,
+    # dateline, tail), and boilerplate lines recur from page to page.
+    return normalise(_TATWEEL_DASH.sub("-", stripped)).text
 
 
 def _first(cues: tuple[Cue, ...], key: str) -> str | None:
