@@ -45,3 +45,19 @@ def test_spans_round_trip(text, data):
     assert 0 <= s < e <= len(text)
     back = normalise(text[s:e]).text
     assert n.text[start:end] in back
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts, st.booleans())
+def test_equals_the_character_by_character_definition(text, fold):
+    """Each character replaced by its table entry (itself if none), every output character indexed to its source."""
+    from civic_extract.normalise import _table
+
+    table = _table(fold)
+    out, index = [], []
+    for i, ch in enumerate(text):
+        rep = table.get(ch, ch)
+        out.append(rep)
+        index += [i] * len(rep)
+    n = normalise(text, fold)
+    assert (n.text, list(n.index)) == ("".join(out), index)

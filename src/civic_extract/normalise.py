@@ -63,8 +63,20 @@ def _table(fold: bool) -> dict[str, str]:
 
 
 @lru_cache(maxsize=2)
-def _translate(fold: bool) -> dict[int, str]:
-    return {ord(k): v for k, v in _table(fold).items()}
+def _one_to_one(fold: bool) -> tuple["re.Pattern[str] | None", dict[str, str]]:
+    """Characters replaced by exactly one character, and a pattern that finds them.
+
+    ``str.translate`` looks every character of the text up in a dict; an article
+    holds only a handful of distinct characters to replace, and replacing just
+    those with ``str.replace`` is about four times faster. That is exact only while
+    no replacement is itself a character to replace or drop; otherwise the
+    pattern is None and ``translate`` is used.
+    """
+    table = _table(fold)
+    one = {k: v for k, v in table.items() if len(v) == 1}
+    if any(v in table for v in one.values()):
+        return None, one
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(one)) + "]"), one
 
 
 @lru_cache(maxsize=2)
@@ -107,22 +119,29 @@ class Normalised:
 def normalise(text: str, fold: bool = True) -> Normalised:
     """Fold digits, drop diacritics/tatweel/format marks and (with ``fold``) fold letters.
 
-    Runs between characters that change length are translated in one call;
-    only the dropped or expanded characters are walked one by one.
+    Characters replaced by one character are replaced first (the length and
+    every offset stay); then only the dropped or expanded characters are
+    walked one by one.
     """
-    table, trans = _table(fold), _translate(fold)
+    table = _table(fold)
+    found, one = _one_to_one(fold)
+    folded = text
+    if found is None:
+        folded = text.translate({ord(k): v for k, v in one.items()})
+    else:
+        for ch in set(found.findall(text)):
+            folded = folded.replace(ch, one[ch])
     out: list[str] = []
     index: list[int] = []
     pos = 0
-    for m in _reshaping(fold).finditer(text):
-        chunk = text[pos:m.start()]
-        out.append(chunk.translate(trans))
+    for m in _reshaping(fold).finditer(folded):
+        out.append(folded[pos:m.start()])
         index.extend(range(pos, m.start()))
         rep = table[m.group()]
         out.append(rep)
         index.extend([m.start()] * len(rep))
         pos = m.end()
-    out.append(text[pos:].translate(trans))
+    out.append(folded[pos:])
     index.extend(range(pos, len(text)))
     return Normalised("".join(out), tuple(index), text)
 
