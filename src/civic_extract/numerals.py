@@ -119,6 +119,9 @@ def number_word(text: str, first: bool = True) -> tuple[Word, bool] | None:
     return (starts if first else inner).get(text)
 
 
+_SEPARATOR = regex.compile(r"[.,]")
+
+
 def parse_digits(s: str) -> int | float | None:
     """Value of a digit group: ``12,406`` ``12.406`` ``12 406`` -> 12406; ``2.5`` ``1,45`` -> decimals.
 
@@ -134,7 +137,7 @@ def parse_digits(s: str) -> int | float | None:
         return float(f"{whole}.{frac}")
     if " " in s:
         return int(s.replace(" ", ""))
-    parts = regex.split(r"[.,]", s)
+    parts = _SEPARATOR.split(s)
     if len(parts) == 1:
         return int(s)
     seps = [c for c in s if c in ".,"]
@@ -148,7 +151,7 @@ def parse_digits(s: str) -> int | float | None:
     # Both kinds: the last one is the decimal point (1,234.5 or 1.234,5).
     last = max(s.rfind("."), s.rfind(","))
     int_part, frac = s[:last], s[last + 1:]
-    groups = regex.split(r"[.,]", int_part)
+    groups = _SEPARATOR.split(int_part)
     if s[last] in int_part or not all(len(g) == 3 for g in groups[1:]) or not 1 <= len(groups[0]) <= 3:
         return None
     return float("".join(groups) + "." + frac)
