@@ -209,25 +209,18 @@ def test_max_chars_applies_to_inputs_given_in_python():
     assert got[0].error.startswith("mem:1: article of") and "(--max-chars)" in got[0].error
 
 
-# ---------------------------------------------------------------- what the pipeline itself should guard (xfail: lead)
+# ---------------------------------------------------------------- what the pipeline itself guards
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline._prepared: make_doc is outside the try, a lone surrogate raises "
-                   "UnicodeEncodeError from spaCy's tokenizer and ends records(); the readers clean their own inputs")
 def test_api_extract_with_a_lone_surrogate():
     assert civic_extract.extract(ART + "\ud800").error is None
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline._prepared: an article over nlp.max_length (1,000,000) raises E088 "
-                   "from make_doc and ends records(); it should become an error record (and load() could raise "
-                   "nlp.max_length to the --max-chars default)")
 def test_api_extract_over_spacy_max_length():
     rec = civic_extract.extract(ART * (1_000_001 // len(ART) + 1))
     assert rec.error
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline: extract(published=...) writes any string into the record, "
-                   "which the schema requires to be YYYY-MM-DD (readers.iso_date does this for JSONL)")
 def test_api_extract_keeps_published_valid():
     assert civic_extract.extract(ART, published="غدا").published in (None, "2025-03-16")
 

@@ -18,7 +18,7 @@ from spacy.util import minibatch
 from . import dates, events, extensions, figures, spans, tokenise  # noqa: F401  (register factories and the tokenizer)
 from . import split as split_stage
 from .entities import merge  # noqa: F401
-from .readers import RawInput
+from .readers import RawInput, clean_text, iso_date
 from .schema import Record, error_record
 
 # (factory name, config) in pipeline order.
@@ -130,7 +130,7 @@ def _as_input(item: str | dict | RawInput, n: int) -> RawInput:
         return RawInput(id=str(n), source=None, text=item)
     if isinstance(item, dict):
         return RawInput(id=str(item.get("id", n)), source=item.get("source"), text=item.get("text") or "",
-                        kind=item.get("kind", "text"), published=item.get("published"),
+                        kind=item.get("kind", "text"), published=iso_date(item.get("published")),
                         source_url=item.get("source_url"))
     raise TypeError(f"input {n}: expected str, dict or RawInput, got {type(item).__name__}")
 
@@ -160,17 +160,23 @@ def _prepared(nlp: Language, raw: RawInput) -> Record | Doc:
     if raw.error:
         return error_record(raw.id, raw.source, raw.error)
     where = raw.source or f"input {raw.id}"
+    if not isinstance(raw.text, str):
+        return error_record(raw.id, raw.source, f"{where}: text must be a string, got {type(raw.text).__name__}")
+    raw.text = clean_text(raw.text)  # API callers may pass lone surrogates; files are cleaned by the readers
+    if len(raw.text) > nlp.max_length:
+        return error_record(raw.id, raw.source, f"{where}: article of {len(raw.text):,} characters is over the "
+                            f"pipeline's limit of {nlp.max_length:,} (nlp.max_length)")
     try:
         article = prepare(raw)
+        if not article.text.strip():
+            return error_record(raw.id, raw.source, f"{where}: no article text after removing boilerplate")
+        return make_doc(nlp, article, raw)
     except Exception as exc:  # noqa: BLE001 - any failure becomes a record
         return error_record(raw.id, raw.source, f"{where}: could not split: {type(exc).__name__}: {exc}")
-    if not article.text.strip():
-        return error_record(raw.id, raw.source, f"{where}: no article text after removing boilerplate")
-    return make_doc(nlp, article, raw)
 
 
 def extract(text: str, published: str | None = None, id: str = "0", source: str | None = None) -> Record:
-    raw = RawInput(id=id, source=source, text=text, published=published)
+    raw = RawInput(id=id, source=source, text=text, published=iso_date(published))
     return next(records(default_nlp(), [raw]))
 
 
