@@ -161,11 +161,13 @@ def normalised(text: str) -> Normalised:
 _KEY_PUNCT = re.compile(r"[\"'«»“”‘’()\[\]{}.,،؛;:!؟?\-–—_/\\|*]+")
 
 
+@lru_cache(maxsize=16384)
 def norm_key(text: str) -> str:
     """A matching key: normalised, punctuation to spaces, whitespace collapsed, lower case.
 
     The same folding as the scorer's ``norm`` so that lexicon and gazetteer
-    look-ups agree with how names are compared.
+    look-ups agree with how names are compared. Cached: the entity stage keys
+    the same names (mentions, aliases) many times.
     """
     s = _KEY_PUNCT.sub(" ", normalise(text).text)
     return " ".join(s.lower().split())

@@ -66,7 +66,7 @@ class Candidate:
 
 @lru_cache(maxsize=65536)
 def _head_readings(word: str, first_words: frozenset[str]) -> tuple[tuple[str, str], ...]:
-    """The readings of ``word`` whose stem is one of ``first_words``, in reading order."""
+    """The readings of ``word`` whose stem is one of ``first_words`` (phrase or place-name starts), in reading order."""
     return tuple(r for r in readings(word) if r[1] in first_words)
 
 
@@ -83,7 +83,9 @@ class _Scan:
         self.words = [t.text if t.kind == "ar" else None for t in self.toks]
         first = rules.first_words
         self.heads = [() if w is None else _head_readings(w, first) for w in self.words]
-        self.place_prefixes = gaz.key_prefixes
+        self.place_prefixes = prefixes = gaz.key_prefixes
+        # The readings of each word whose stem starts some place name (none for most words).
+        self.place_heads = [() if w is None else _head_readings(w, prefixes) for w in self.words]
 
     # -- helpers -------------------------------------------------------------
     def word(self, k: int) -> str | None:
@@ -697,8 +699,10 @@ class _Scan:
         w = self.word(k)
         if w is None or len(w) < 7 or w in self.gaz.alias_index:
             return None
-        triggers = self.rules.single_triggers
+        triggers, heads = self.rules.single_triggers, self.rules.trigger_heads
         for pre, stem in readings(w):
+            if stem[:2] not in heads:
+                continue  # no trigger word of three letters or more starts like this stem
             for n in self.rules.trigger_lengths:
                 if len(stem) - n >= 3 and stem[:n] in triggers:
                     ids = self.gaz.alias_index.get(stem[n:])
@@ -726,13 +730,9 @@ class _Scan:
         covered = {(c.start, c.end) for c in self.out if c.label == "LOC"}
         k = 0
         while k < self.n:
-            w = self.word(k)
-            if w is None:
-                k += 1
-                continue
             best = None
-            for pre, stem in readings(w):
-                hit = self.place_at(k, stem) if stem in self.place_prefixes else None
+            for pre, stem in self.place_heads[k]:
+                hit = self.place_at(k, stem)
                 if hit:
                     best = (pre, stem, hit)
                     break  # the bare reading first: وجدة stays وجدة
@@ -760,7 +760,8 @@ class _Scan:
         """
         found = [c for c in self.out if c.label == "LOC" and not c.generic]
         starts = {c.start for c in found}
-        accepted = {self._tok_ending_at(c.end) for c in found} - {None}
+        ending_at = {t.end: k for k, t in enumerate(self.toks)}  # tokens do not overlap: one per end
+        accepted = {ending_at.get(c.end) for c in found} - {None}
         # Seeds: accepted places, and known town names not yet accepted (تالوين، وتافراوت، وطاطا).
         seeds = {t: None for t in accepted}
         for k in range(self.n):
@@ -788,14 +789,6 @@ class _Scan:
                 starts.add(s)
             if seed is None:
                 self._list_before(t_end)
-
-    def _tok_ending_at(self, end: int) -> int | None:
-        for k in range(self.n):
-            if self.toks[k].end == end:
-                return k
-            if self.toks[k].start > end:
-                return None
-        return None
 
     def _list_after(self, k: int, first: bool = False) -> list[tuple[int, int, str | None, int]]:
         """Items after token k separated by commas and و: (start token, end token, place id or None, clitic length)."""

@@ -91,6 +91,7 @@ class RuleSet:
     single_titles: frozenset[str] = frozenset()
     known: frozenset[str] = frozenset()  # every listed word, to tell و+word from a word that starts with و
     trigger_lengths: tuple[int, ...] = ()
+    trigger_heads: frozenset[str] = frozenset()  # first two letters of those trigger words
 
     @classmethod
     def from_patterns(cls, patterns: list[dict[str, Any]] | None = None, lexicon: dict[str, Any] | None = None) -> "RuleSet":
@@ -134,6 +135,7 @@ class RuleSet:
         rs.single_triggers = frozenset(w[0] for w in rs.triggers)
         rs.single_titles = frozenset(w[0] for w in rs.titles) | frozenset(w[0] for w in rs.roles if len(w) == 1)
         rs.trigger_lengths = tuple(sorted({len(t) for t in rs.single_triggers if len(t) >= 3}))
+        rs.trigger_heads = frozenset(t[:2] for t in rs.single_triggers if len(t) >= 3)
         rs.known = rs.stop | rs.single_heads | rs.single_triggers | rs.single_titles | rs.first_names | rs.first_words
         return rs
 
