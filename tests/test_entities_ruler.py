@@ -196,3 +196,22 @@ def test_ruler_round_trip_through_bytes():
     other = EntityRuler(nlp).from_bytes(ruler.to_bytes())
     assert other.patterns == ruler.patterns
     assert other.rules.lexicon == ruler.rules.lexicon
+
+
+def whys(text: str, label: str) -> list[tuple[str, str]]:
+    norm, cands = find_candidates(text)
+    return [(norm.text[c.start:c.end], c.why) for c in cands if c.label == label]
+
+
+@pytest.mark.parametrize("text, place, why", [
+    # A trigger word typed without its space (the split is found from the trigger's first letters).
+    ("نظمت جمعية الأمل قافلة طبية بإقليمأزيلال لفائدة الساكنة", "ازيلال", "loc.glued_trigger"),
+    ("حلت القافلة بإقليمطاطا صباحا", "طاطا", "loc.glued_trigger"),
+    # Towns of a list that holds a known place.
+    ("وتوزعت المحطات على تالوين، وإغرم، وورزازات حسب البرنامج", "تالوين", "loc.list"),
+    ("وتوزعت المحطات على تالوين، وإغرم، وورزازات حسب البرنامج", "اغرم", "loc.list"),
+    # Salient places anywhere.
+    ("وصلت الفرق إلى مراكش، وآسفي، وأزيلال", "اسفي", "gazetteer.high"),
+])
+def test_place_rules(text, place, why):
+    assert (place, why) in whys(text, "LOC")
