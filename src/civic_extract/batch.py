@@ -46,8 +46,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .limits import DEFAULT_MAX_CHARS, ArticleTimeout, check_size, max_bytes, time_budget, timeout_message
 from .readers import (
-    RawInput, clean_text, display_path, is_blank, is_regular, iter_inputs, iter_jsonl_lines, jsonl_lines, read_file, read_stdin,
-    walk,
+    RawInput, clean_text, display_path, is_blank, is_regular, iter_inputs, iter_jsonl_lines, jsonl_lines, read_file,
+    read_stdin, walk,
 )
 
 DEFAULT_CHUNK = 32
@@ -128,7 +128,8 @@ def _init_worker(build: Callable[[], Any]) -> None:
         _WORKER_BUILD_ERROR = traceback.format_exc()
 
 
-def _run_chunk(chunk: list[RawInput], batch_size: int, timeout: float | None = None) -> tuple[list[Result], int, float, float]:
+def _run_chunk(chunk: list[RawInput], batch_size: int,
+               timeout: float | None = None) -> tuple[list[Result], int, float, float]:
     if _WORKER_NLP is None:
         raise PipelineBuildError(f"a worker could not build the pipeline:\n{_WORKER_BUILD_ERROR}")
     results = [to_result(r) for r in process_chunk(_WORKER_NLP, chunk, batch_size, timeout)]
@@ -473,7 +474,8 @@ def skip_done(inputs: Iterable[RawInput], path: str | Path, done: int) -> Iterat
 # ---------------------------------------------------------------- counting (progress bar total)
 
 
-def count_inputs(specs: Iterable[str], exclude: Iterable[str] = (), max_chars: int | None = DEFAULT_MAX_CHARS) -> int | None:
+def count_inputs(specs: Iterable[str], exclude: Iterable[str] = (),
+                 max_chars: int | None = DEFAULT_MAX_CHARS) -> int | None:
     """How many inputs ``iter_inputs(specs)`` will give, without decoding them; None for stdin.
 
     Reads JSONL files as bytes and counts non-blank lines, so it is quick
@@ -581,7 +583,8 @@ def plan_partitions(specs: Iterable[str], size: int = 256, exclude: Iterable[str
             members, root = iter([path]), None
         else:
             yield from flush_files()
-            yield Partition("raw", items=(RawInput(id=spec, source=spec, error=f"{spec}: no such file or folder"),))
+            name = display_path(spec)
+            yield Partition("raw", items=(RawInput(id=name, source=name, error=f"{name}: no such file or folder"),))
             continue
         for f in members:
             if f.suffix.lower() == ".jsonl" and is_regular(f):

@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="continue an interrupted run: keep the complete records of -o OUT.jsonl, skip their inputs, append")
     g_run.add_argument("--dask", metavar="SCHEDULER", default=None,
                        help="run on a Dask cluster: a scheduler address (tcp://host:8786), or 'local' for one on this machine")
-    g_lim = ex.add_argument_group("Limits", "an input over a limit gets an error record saying which, and the run goes on")
+    g_lim = ex.add_argument_group(
+        "Limits", "an input over a limit gets an error record saying which, and the run goes on")
     g_lim.add_argument("--max-chars", type=_not_negative, default=DEFAULT_MAX_CHARS, metavar="N",
                        help=f"longest input processed, in characters (default {DEFAULT_MAX_CHARS:,}; 0: no limit)")
     g_lim.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",

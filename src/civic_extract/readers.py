@@ -226,7 +226,8 @@ def parse_jsonl_line(line: str, where: str, fallback_id: str, max_chars: int | N
         return RawInput(id=fallback_id, source=where, error=f"{where}: not valid JSON ({why})")
     if not isinstance(obj, dict):
         return RawInput(id=fallback_id, source=where, error=f"{where}: expected a JSON object, got {type(obj).__name__}")
-    id_ = clean_text(str(obj["id"])) if obj.get("id") is not None and not isinstance(obj["id"], (dict, list)) else fallback_id
+    given = obj.get("id")
+    id_ = clean_text(str(given)) if given is not None and not isinstance(given, (dict, list)) else fallback_id
     text = obj.get("text")
     if text is None:
         return RawInput(id=id_, source=where, error=f"{where}: missing 'text'")
