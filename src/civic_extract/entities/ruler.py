@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -86,6 +87,17 @@ class _Scan:
         self.place_prefixes = prefixes = gaz.key_prefixes
         # The readings of each word whose stem starts some place name (none for most words).
         self.place_heads = [() if w is None else _head_readings(w, prefixes) for w in self.words]
+        # Tokens where a rule can start; the scans below jump from one to the next, since at
+        # any other token they would find nothing and move on.
+        self.head_tokens = [k for k, h in enumerate(self.heads) if h]
+        self.title_tokens = [k for k, (h, w) in enumerate(zip(self.heads, self.words)) if h or w in rules.abbrevs]
+        self.trigger_tokens = [k for k, (h, w) in enumerate(zip(self.heads, self.words)) if h or (w and len(w) >= 7)]
+
+    @staticmethod
+    def _next(tokens: list[int], k: int) -> int | None:
+        """The first of ``tokens`` (sorted) at or after k, or None."""
+        i = bisect_left(tokens, k)
+        return tokens[i] if i < len(tokens) else None
 
     # -- helpers -------------------------------------------------------------
     def word(self, k: int) -> str | None:
@@ -333,6 +345,9 @@ class _Scan:
         r = self.rules
         k = 0
         while k < self.n:
+            k = self._next(self.head_tokens, k)
+            if k is None:
+                break
             hit = self.phrase_at(k, r.org_heads)
             if hit is None:
                 k += 1
@@ -494,6 +509,9 @@ class _Scan:
         r = self.rules
         k = 0
         while k < self.n:
+            k = self._next(self.title_tokens, k)
+            if k is None:
+                break
             hit = self.phrase_at(k, r.titles, ("", "و", "ل", "ول", "ف"))
             weak = False
             if hit is None:
@@ -623,6 +641,9 @@ class _Scan:
         r = self.rules
         k = 0
         while k < self.n:
+            k = self._next(self.trigger_tokens, k)  # a trigger word, or a word long enough to hide one
+            if k is None:
+                break
             hit = self.phrase_at(k, r.triggers)
             if hit is None:
                 glued = self._glued_trigger(k)
