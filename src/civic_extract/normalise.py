@@ -146,14 +146,23 @@ def normalise(text: str, fold: bool = True) -> Normalised:
     return Normalised("".join(out), tuple(index), text)
 
 
-@lru_cache(maxsize=32)
+# Texts longer than this are not kept by :func:`normalised` (the cache stays a few MB).
+CACHE_MAX_CHARS = 20_000
+
+
 def normalised(text: str) -> Normalised:
     """``normalise(text)`` of an article, shared by the stages that all match on it.
 
     Dates, figures, entities and events each need the whole article normalised;
-    this keeps the last few articles' results (a ``Normalised`` is immutable), so
-    each article is normalised once however many stages read it.
+    this keeps the last 32 articles' results (a ``Normalised`` is immutable; 32 is
+    a batch of ``nlp.pipe``), so each article is normalised once however many
+    stages read it. Very long texts are normalised each time instead.
     """
+    return _normalised(text) if len(text) <= CACHE_MAX_CHARS else normalise(text)
+
+
+@lru_cache(maxsize=32)
+def _normalised(text: str) -> Normalised:
     return normalise(text)
 
 

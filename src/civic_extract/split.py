@@ -104,14 +104,21 @@ def page_cues() -> PageCues:
 
 def line_key(line: str) -> str:
     """The form cues are matched on: a tatweel run used as a dash becomes '-', then normalised."""
-    return _line_key(line.strip())
+    stripped = line.strip()
+    # Short lines are cached: each header line is keyed for several cues
+    # (boilerplate, byline, dateline, tail), and boilerplate lines recur from
+    # page to page. A long line is a paragraph, keyed at most three times.
+    return _line_key(stripped) if len(stripped) <= _CACHED_LINE_CHARS else _key_of(stripped)
 
 
-@lru_cache(maxsize=1024)
-def _line_key(stripped: str) -> str:
-    # Cached: each header line is keyed for several cues (boilerplate, byline,
-    # dateline, tail), and boilerplate lines recur from page to page.
+_CACHED_LINE_CHARS = 400
+
+
+def _key_of(stripped: str) -> str:
     return normalise(_TATWEEL_DASH.sub("-", stripped)).text
+
+
+_line_key = lru_cache(maxsize=1024)(_key_of)
 
 
 def _first(cues: tuple[Cue, ...], key: str) -> str | None:
