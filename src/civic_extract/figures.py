@@ -53,7 +53,7 @@ def _fold(s: str) -> str:
     return normalise(s).text.lower()
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=8192)
 def _stems(word: str, article: bool = True) -> tuple[str, ...]:
     """A word, then without و/ف, without ب/ل/ك, and (with ``article``) without ال / لل."""
     out = [word]

@@ -170,7 +170,7 @@ def _normalised(text: str) -> Normalised:
 _KEY_PUNCT = re.compile(r"[\"'«»“”‘’()\[\]{}.,،؛;:!؟?\-–—_/\\|*]+")
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=8192)
 def norm_key(text: str) -> str:
     """A matching key: normalised, punctuation to spaces, whitespace collapsed, lower case.
 

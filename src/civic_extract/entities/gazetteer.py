@@ -71,7 +71,7 @@ class Place:
 _PLACE_FIELDS = tuple(f.name for f in fields(Place))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def skeleton(key: str) -> str:
     """A loose key: alef, waw and yeh dropped after the first letter of each word.
 

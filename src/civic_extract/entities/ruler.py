@@ -65,7 +65,7 @@ class Candidate:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=16384)
 def _head_readings(word: str, first_words: frozenset[str]) -> tuple[tuple[str, str], ...]:
     """The readings of ``word`` whose stem is one of ``first_words`` (phrase or place-name starts), in reading order."""
     return tuple(r for r in readings(word) if r[1] in first_words)

@@ -45,7 +45,7 @@ class Tok(NamedTuple):
         return self.kind in ("ar", "lat", "num")
 
 
-@lru_cache(maxsize=32768)
+@lru_cache(maxsize=8192)
 def _kind(text: str) -> str:
     if text == "\n":
         return "nl"
