@@ -27,8 +27,8 @@ data files, and the grammar that extends them is code:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -153,11 +153,10 @@ class _Scan:
         """Longest gazetteer name starting with ``stem`` (token k's stem): (tokens used, key, place id)."""
         gaz = self.gaz
         words, best = [stem], None
-        # While no alias key starts with the words taken so far, no longer look-up can succeed.
-        for m in range(1, gaz.max_words + 1 if stem in self.place_prefixes else 1):
+        for m in range(1, gaz.max_words + 1):
             key = " ".join(words)
             if key not in self.place_prefixes:
-                break
+                break  # no alias key starts with the words taken so far: no longer look-up can succeed
             ids = gaz.alias_index.get(key)
             if ids:
                 best = (m, key, ids[0])
