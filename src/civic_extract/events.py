@@ -208,6 +208,7 @@ class Guarded:
         self.pattern, self.clauses, self.starts, self.reach = pattern, clauses, starts, reach
 
     def could_match(self, text: str) -> bool:
+        """False when ``text`` lacks every string of one of the clauses: then the pattern cannot match."""
         for group in self.clauses:
             if not any(s in text for s in group):
                 return False
