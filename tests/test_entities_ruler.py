@@ -215,3 +215,19 @@ def whys(text: str, label: str) -> list[tuple[str, str]]:
 ])
 def test_place_rules(text, place, why):
     assert (place, why) in whys(text, "LOC")
+
+
+def test_word_readings_cache_matches_direct_readings(monkeypatch):
+    from civic_extract.entities import ruler
+    from civic_extract.entities.gazetteer import default_gazetteer
+    from civic_extract.entities.rules import default_rules
+    from civic_extract.entities.tokens import readings
+
+    rules, prefixes = default_rules(), default_gazetteer().key_prefixes
+    words = ["وبالمدينة", None, "لجمعية", "بمراكش", "وجدة", "لجمعية", "كتاب", None, "بإقليم"]
+    expected = [((), ()) if w is None else (tuple(r for r in readings(w) if r[1] in rules.first_words),
+                                             tuple(r for r in readings(w) if r[1] in prefixes)) for w in words]
+    monkeypatch.setattr(ruler, "_WORD_TABLE_SIZE", 2)  # the table is emptied again and again
+    for _ in range(2):
+        assert ruler._word_readings(words, rules.first_words, prefixes) == expected
+    assert any(h for h, _ in expected) and any(p for _, p in expected)

@@ -30,7 +30,6 @@ import json
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +64,39 @@ class Candidate:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@lru_cache(maxsize=16384)
-def _head_readings(word: str, first_words: frozenset[str]) -> tuple[tuple[str, str], ...]:
-    """The readings of ``word`` whose stem is one of ``first_words`` (phrase or place-name starts), in reading order."""
-    return tuple(r for r in readings(word) if r[1] in first_words)
+Readings = tuple[tuple[str, str], ...]
+
+# Per word, the readings whose stem opens a phrase of the rule set and those whose
+# stem starts a place name: they depend only on the word and on those two word sets,
+# and words recur from article to article, so they are kept, one table per pair of
+# sets (compared by content), each emptied when it grows past a bound.
+_WORD_TABLES: dict[tuple[frozenset[str], frozenset[str]], dict[str, tuple[Readings, Readings]]] = {}
+_WORD_TABLE_SIZE = 16384
+
+
+def _word_readings(words: list[str | None], first_words: frozenset[str],
+                   place_prefixes: frozenset[str]) -> list[tuple[Readings, Readings]]:
+    """(phrase-start readings, place-start readings) of each word, in reading order; empty for None."""
+    key = (first_words, place_prefixes)
+    table = _WORD_TABLES.get(key)
+    if table is None:
+        if len(_WORD_TABLES) >= 4:
+            _WORD_TABLES.clear()
+        table = _WORD_TABLES[key] = {}
+    out: list[tuple[Readings, Readings]] = []
+    for w in words:
+        if w is None:
+            out.append(((), ()))
+            continue
+        info = table.get(w)
+        if info is None:
+            rs = readings(w)
+            info = (tuple(r for r in rs if r[1] in first_words), tuple(r for r in rs if r[1] in place_prefixes))
+            if len(table) >= _WORD_TABLE_SIZE:
+                table.clear()
+            table[w] = info
+        out.append(info)
+    return out
 
 
 class _Scan:
@@ -82,11 +110,11 @@ class _Scan:
         # Arabic word of each token (None for others), and the readings of each
         # token whose stem opens some phrase of the rule set (none for most words).
         self.words = [t.text if t.kind == "ar" else None for t in self.toks]
-        first = rules.first_words
-        self.heads = [() if w is None else _head_readings(w, first) for w in self.words]
-        self.place_prefixes = prefixes = gaz.key_prefixes
-        # The readings of each word whose stem starts some place name (none for most words).
-        self.place_heads = [() if w is None else _head_readings(w, prefixes) for w in self.words]
+        self.place_prefixes = gaz.key_prefixes
+        # ... and the readings of each word whose stem starts some place name (none for most words).
+        info = _word_readings(self.words, rules.first_words, self.place_prefixes)
+        self.heads = [h for h, _ in info]
+        self.place_heads = [p for _, p in info]
         # Tokens where a rule can start; the scans below jump from one to the next, since at
         # any other token they would find nothing and move on.
         self.head_tokens = [k for k, h in enumerate(self.heads) if h]
