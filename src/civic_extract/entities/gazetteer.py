@@ -25,6 +25,7 @@ from spacy.tokens import Doc, Span
 
 from .. import extensions
 from ..normalise import norm_key
+from .tokens import readings
 
 LEVEL_RANK = {"country": 0, "region": 1, "province": 2, "prefecture": 2, "city": 3, "commune": 3, "arrondissement": 4}
 # Population above which a city or commune is named without a trigger word
@@ -223,7 +224,6 @@ class PlaceLinker:
         return cls(gazetteer, **kwargs)
 
     def link(self, text: str) -> Place | None:
-        from .merge import bare_place_name  # the proclitic rule lives with the merge stage
 
         name = bare_place_name(text, self.gazetteer)
         return self.gazetteer.best(name, fuzzy=True)
@@ -252,3 +252,27 @@ def make_place_linker(nlp: Language, name: str, span_keys: list[str], labels: li
     extensions.register()
     gaz = Gazetteer.from_files([places_path]) if places_path else default_gazetteer()
     return PlaceLinker(gaz, span_keys=span_keys, labels=labels)
+
+
+# -- place names without their proclitic (used by the linker and the merge) ---------------------
+
+def bare_place_name(text: str, gazetteer: Gazetteer | None = None) -> str:
+    """``بمراكش`` → ``مراكش``, ``وورزازات`` → ``ورزازات``, but ``وجدة`` stays (the gazetteer decides)."""
+    gaz = gazetteer or default_gazetteer()
+    key = norm_key(text)
+    if not key or key in gaz.alias_index:
+        return text
+    shift, alef = place_clitic(key, gaz)
+    if shift:
+        return ("ا" if alef else "") + text.lstrip()[shift:]
+    return text
+
+
+def place_clitic(key: str, gaz: Gazetteer) -> tuple[int, bool]:
+    """Length of the proclitic to drop from a place name's first word, and whether ``لل`` ate an alef."""
+    first, _, rest = key.partition(" ")
+    for pre, stem in readings(first)[1:]:
+        cand = (stem + " " + rest).strip()
+        if cand in gaz.alias_index or (pre and stem.startswith("ال") and len(stem) > 4 and not first.startswith("ال")):
+            return len(pre), not first[len(pre):] == stem
+    return 0, False

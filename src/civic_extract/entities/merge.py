@@ -31,7 +31,7 @@ from spacy.tokens import Doc
 from .. import extensions
 from ..normalise import Normalised, norm_key, normalise
 from ..schema import Entity
-from .gazetteer import Gazetteer, default_gazetteer, skeleton
+from .gazetteer import Gazetteer, bare_place_name, default_gazetteer, place_clitic, skeleton  # noqa: F401
 from .rules import RuleSet, default_rules
 from .ruler import CANDIDATES_KEY, Candidate, find_candidates
 from .tokens import is_definite, readings
@@ -54,28 +54,6 @@ class Reference:
 
 # -- name cleaning --------------------------------------------------------------
 
-def bare_place_name(text: str, gazetteer: Gazetteer | None = None) -> str:
-    """``بمراكش`` → ``مراكش``, ``وورزازات`` → ``ورزازات``, but ``وجدة`` stays (the gazetteer decides)."""
-    gaz = gazetteer or default_gazetteer()
-    key = norm_key(text)
-    if not key or key in gaz.alias_index:
-        return text
-    shift, alef = _place_clitic(key, gaz)
-    if shift:
-        return ("ا" if alef else "") + text.lstrip()[shift:]
-    return text
-
-
-def _place_clitic(key: str, gaz: Gazetteer) -> tuple[int, bool]:
-    """Length of the proclitic to drop from a place name's first word, and whether ``لل`` ate an alef."""
-    first, _, rest = key.partition(" ")
-    for pre, stem in readings(first)[1:]:
-        cand = (stem + " " + rest).strip()
-        if cand in gaz.alias_index or (pre and stem.startswith("ال") and len(stem) > 4 and not first.startswith("ال")):
-            return len(pre), not first[len(pre):] == stem
-    return 0, False
-
-
 def clean_span(label: str, start: int, end: int, norm: Normalised, rules: RuleSet, gaz: Gazetteer) -> Candidate | None:
     """A NER span (normalised offsets) made bare: proclitics and titles off; None if nothing is left."""
     text = norm.text
@@ -88,7 +66,7 @@ def clean_span(label: str, start: int, end: int, norm: Normalised, rules: RuleSe
     words = text[start:end].split()
     restore = False
     if label == "LOC":
-        shift, restore = _place_clitic(norm_key(text[start:end]), gaz)
+        shift, restore = place_clitic(norm_key(text[start:end]), gaz)
         start += shift
     else:
         first = words[0]
