@@ -202,6 +202,22 @@ def test_over_size_standard_input(tmp_path):
         ("0", False), ("1", True), ("2", False)]
 
 
+def tokenizer_only():
+    return civic_extract.load(enable=[])
+
+
+def test_max_chars_not_spacy_max_length_is_the_limit():
+    """spaCy's own limit (1,000,000) is raised to --max-chars, so an article under it is processed."""
+    from civic_extract.readers import RawInput
+
+    text = (ART + "\n") * (1_100_000 // len(ART))
+    [ok] = run([RawInput(id="long", source="long.txt", text=text)], workers=1, build=tokenizer_only)
+    assert ok.error is None and len(json.loads(ok.line)["text"]) > 1_000_000
+    [over] = run([RawInput(id="long", source="long.txt", text=text)], workers=1, build=tokenizer_only,
+                 max_chars=1_000_000)
+    assert "over the limit of 1,000,000 (--max-chars)" in over.error
+
+
 def test_max_chars_applies_to_inputs_given_in_python():
     from civic_extract.readers import RawInput
 

@@ -116,12 +116,26 @@ def build_default():
     return load()
 
 
-def _init_worker(build: Callable[[], Any]) -> None:
+def allow_length(nlp: Any, max_chars: int | None) -> Any:
+    """Let ``nlp`` take texts up to ``max_chars`` (None: any length); returns it.
+
+    spaCy refuses texts over ``nlp.max_length`` (1,000,000 by default, sized
+    for the memory of its parser and NER, which this pipeline does not run),
+    so without this an article between that and ``--max-chars`` would fail
+    with spaCy's message instead of being processed. Never lowers the limit.
+    """
+    wanted = sys.maxsize if max_chars is None else max_chars
+    if getattr(nlp, "max_length", wanted) < wanted:
+        nlp.max_length = wanted
+    return nlp
+
+
+def _init_worker(build: Callable[[], Any], max_chars: int | None = DEFAULT_MAX_CHARS) -> None:
     """Pool initializer: Ctrl-C is the parent's to handle; build the pipeline once per process."""
     global _WORKER_NLP, _WORKER_BUILD_ERROR
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        _WORKER_NLP = build()
+        _WORKER_NLP = allow_length(build(), max_chars)
     except Exception:  # noqa: BLE001 - reported by the first chunk, in the parent
         import traceback
 
@@ -226,7 +240,7 @@ def run(
     mp_context: str | None = None,
     force_pool: bool = False,
     timeout: float | None = None,
-    max_chars: int | None = None,
+    max_chars: int | None = DEFAULT_MAX_CHARS,
 ) -> Iterator[Result]:
     """One :class:`Result` per input, in input order, over ``workers`` processes.
 
@@ -244,7 +258,8 @@ def run(
     its chunk's whole budget is stopped (a search stuck in native code never
     lets the timer in) and treated like a dead one. In this process the timer
     works only in the main thread. ``max_chars``: inputs over this many
-    characters become error records (the readers already apply it to files).
+    characters become error records (the readers already apply it to files),
+    and the pipeline takes texts up to it (:func:`allow_length`); None: no limit.
     """
     workers = default_workers() if workers is None else max(1, workers)
     stats = stats if stats is not None else Stats()
@@ -253,22 +268,29 @@ def run(
         it = (within_limit(raw, max_chars) for raw in it)
     head = list(itertools.islice(it, chunk_size + 1))
     if not force_pool and (workers == 1 or len(head) <= chunk_size):
-        yield from _run_here(itertools.chain(head, it), chunk_size, batch_size, build, stats, timeout)
+        yield from _run_here(itertools.chain(head, it), chunk_size, batch_size, build, stats, timeout, max_chars)
         return
     yield from _run_pool(itertools.chain(head, it), workers, chunk_size, in_flight or 2 * workers,
-                         batch_size, build, stats, mp_context, timeout)
+                         batch_size, build, stats, mp_context, timeout, max_chars)
 
 
 def _run_here(inputs: Iterable[RawInput], chunk_size: int, batch_size: int, build: Callable[[], Any],
-              stats: Stats, timeout: float | None = None) -> Iterator[Result]:
+              stats: Stats, timeout: float | None = None,
+              max_chars: int | None = DEFAULT_MAX_CHARS) -> Iterator[Result]:
     from .pipeline import default_nlp
 
     nlp = default_nlp() if build is build_default else build()
-    for chunk in chunked(inputs, chunk_size):
-        for record in process_chunk(nlp, chunk, batch_size, timeout):
-            if stats.first_result_at is None:
-                stats.first_result_at = time.perf_counter()
-            yield to_result(record)
+    before = getattr(nlp, "max_length", None)
+    allow_length(nlp, max_chars)
+    try:
+        for chunk in chunked(inputs, chunk_size):
+            for record in process_chunk(nlp, chunk, batch_size, timeout):
+                if stats.first_result_at is None:
+                    stats.first_result_at = time.perf_counter()
+                yield to_result(record)
+    finally:
+        if before is not None:
+            nlp.max_length = before  # the process-wide pipeline of extract() keeps its own limit
     stats.peak_rss_mb[os.getpid()] = _peak_rss_mb()
 
 
@@ -320,11 +342,12 @@ def _wait(slot: _Slot, pool: ProcessPoolExecutor, timeout: float | None) -> tupl
 
 
 def _run_pool(inputs, workers, chunk_size, in_flight, batch_size, build, stats, mp_context,
-              timeout: float | None = None) -> Iterator[Result]:
+              timeout: float | None = None, max_chars: int | None = DEFAULT_MAX_CHARS) -> Iterator[Result]:
     ctx = _mp_context(mp_context)
 
     def new_pool() -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(build,))
+        return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                   initargs=(build, max_chars))
 
     chunks = chunked(inputs, chunk_size)
     window: deque[_Slot] = deque()
@@ -648,6 +671,7 @@ def _dask_partition(part: Partition, batch_size: int = 32) -> list[Result]:
     nlp = getattr(_DASK_NLP, "nlp", None)
     if nlp is None:
         nlp = _DASK_NLP.nlp = load()
+    allow_length(nlp, part.max_chars)
     return [to_result(r) for r in process_chunk(nlp, list(read_partition(part)), batch_size=batch_size)]
 
 
@@ -808,7 +832,7 @@ def extract_to(
         if state.done:
             inputs = skip_done(inputs, output, state.done)
         results = run(inputs, workers=workers, chunk_size=chunk_size, batch_size=batch_size, stats=stats,
-                      timeout=timeout)
+                      timeout=timeout, max_chars=max_chars)
 
     writer = open_writer(output, main_fmt, append=bool(state.done), stdout=stdout)
     extras = [] if resume else [open_writer(p) for p in also]
