@@ -56,7 +56,7 @@ def test_pool_gives_the_in_process_records_in_order(nlp):
     got = list(run(iter(inputs), workers=2, chunk_size=3, stats=stats))
     assert [r.line for r in got] == expected_lines(nlp, inputs)
     assert got[-1].error == "t.jsonl:23: not valid JSON" and got[-1].id == "bad"
-    assert len(stats.peak_rss_mb) == 2 and all(mb > 10 for mb in stats.peak_rss_mb.values())
+    assert 1 <= len(stats.peak_rss_mb) <= 2 and all(mb > 10 for mb in stats.peak_rss_mb.values())  # a slow worker may get no chunk
 
 
 def test_small_input_runs_in_this_process():
